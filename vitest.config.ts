@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Native handles (SQLite, PC/SC, serial) are safest in forked processes.
+    pool: 'forks',
+  },
+});
