@@ -1,0 +1,112 @@
+/** Wiring shared by the CLI, the terminal and replay: a ledger file, a world, the platform. */
+import { existsSync, rmSync } from 'node:fs';
+import { localDate, type Clock } from './core/clock.ts';
+import { parseWorld, readWorldFiles, type World } from './core/world.ts';
+import { Ledger } from './ledger/ledger.ts';
+import { Platform } from './platform/platform.ts';
+import { log } from './log.ts';
+
+/** A mistake in how medpos was called: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function checkWorldDir(dir: string): World {
+  return parseWorld(readWorldFiles(dir));
+}
+
+function removeDatabase(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+}
+
+/** `medpos init`: a new database holding the world; refuses to replace settlements unless `reset`. */
+export function initDatabase(path: string, worldDir: string, clock: Clock, reset: boolean) {
+  const raw = readWorldFiles(worldDir);
+  const world = parseWorld(raw);
+  if (existsSync(path)) {
+    const old = new Ledger(path);
+    const settlements = old.settlementCount();
+    old.close();
+    if (settlements > 0 && !reset) {
+      throw new Error(`${path} already holds ${settlements} settlement record(s): use --reset to replace it`);
+    }
+    removeDatabase(path);
+  }
+  const ledger = new Ledger(path);
+  try {
+    ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)));
+    log.info({ path, world: world.world.name }, 'database initialised');
+    return { db: path, world: world.world.name, institutions: world.world.institutions.length, persons: world.persons.length, cards: world.cards.length };
+  } finally {
+    ledger.close();
+  }
+}
+
+export function openPlatform(path: string, clock: Clock) {
+  if (!existsSync(path)) throw new UsageError(`no database at ${path}: run \`medpos init --db ${path} --world DIR\` first`);
+  const ledger = new Ledger(path);
+  const platform = new Platform(ledger, clock);
+  return { ledger, platform, close: () => ledger.close() };
+}
+
+const PHARMACY_INFNOS = new Set(['2101', '2102', '2103']);
+const HOSPITAL_INFNOS = new Set(['2201', '2202', '2203', '2204', '2205', '2206', '2207', '2208']);
+
+function findPsnNo(value: unknown, depth = 0): string | undefined {
+  if (depth > 4 || value === null || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'psn_no' && typeof v === 'string') return v;
+    const inner = findPsnNo(v, depth + 1);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+/**
+ * `medpos call` accepts a whole envelope or only its `input`; for the latter medpos fills the envelope:
+ * the institution (given, or the first designated one of the right kind), the insured area of the
+ * person named, and a msgid generated when the request is applied.
+ */
+export function fillEnvelope(platform: Platform, infno: string, text: string, fixmedinsCode: string | undefined): { request: unknown; filled: boolean } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { request: text, filled: false }; // the platform answers with a malformed_json refusal
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { request: value, filled: false };
+  const obj = value as Record<string, unknown>;
+  if ('input' in obj || 'infno' in obj) {
+    if (obj.infno !== undefined && obj.infno !== infno) throw new UsageError(`the envelope's infno ${String(obj.infno)} is not the command's ${infno}`);
+    return { request: { ...obj, infno }, filled: false };
+  }
+  let world;
+  try {
+    world = platform.ledger.world();
+  } catch {
+    return { request: { infno, input: obj }, filled: true };
+  }
+  const kind = PHARMACY_INFNOS.has(infno) ? 'pharmacy' : HOSPITAL_INFNOS.has(infno) ? 'hospital' : undefined;
+  const institution =
+    fixmedinsCode !== undefined
+      ? world.institutions.get(fixmedinsCode)
+      : world.data.world.institutions.find((i) => i.designated && (kind === undefined || i.fixmedins_type === kind));
+  const psnNo = findPsnNo(obj);
+  const insured = psnNo ? world.persons.get(psnNo)?.insuinfo[0]?.insuplc_admdvs : undefined;
+  return {
+    request: {
+      infno,
+      mdtrtarea_admvs: world.data.world.admdvs,
+      insuplc_admdvs: insured ?? world.data.world.admdvs,
+      recer_sys_code: 'MEDPOS',
+      infver: 'V1.0',
+      opter_type: '1',
+      opter: 'cli',
+      opter_name: 'medpos cli',
+      fixmedins_code: fixmedinsCode ?? institution?.fixmedins_code ?? '',
+      fixmedins_name: institution?.fixmedins_name ?? '',
+      input: obj,
+    },
+    filled: true,
+  };
+}

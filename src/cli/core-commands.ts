@@ -1,0 +1,88 @@
+/** `medpos init`, `call`, `world check`, `replay`. */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { clockFromEnv } from '../core/clock.ts';
+import { formatProblem, WorldError } from '../core/world.ts';
+import { checkWorldDir, initDatabase, openPlatform, fillEnvelope, UsageError } from '../app.ts';
+import { replayPaths } from '../replay/replay.ts';
+
+export const dbOption = () => new Option('--db <file>', 'the ledger database file (default: $MEDPOS_DB, then ./medpos.db)');
+
+export function dbPath(opt: string | undefined): string {
+  return opt ?? process.env.MEDPOS_DB ?? './medpos.db';
+}
+
+function infnoArg(v: string): string {
+  if (!/^(\d{4}[A-Z]?|ec\.query)$/.test(v)) throw new InvalidArgumentError('must be a transaction code such as 2207 (or ec.query)');
+  return v;
+}
+
+function readInput(file: string | undefined): string {
+  try {
+    return readFileSync(file ?? 0, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file ?? 'standard input'}: ${(err as Error).message}`);
+  }
+}
+
+export function registerCoreCommands(program: Command): void {
+  program
+    .command('init')
+    .description('create a ledger database and load a world into it')
+    .addOption(dbOption())
+    .requiredOption('--world <dir>', 'the world directory (medpos-world/1)')
+    .option('--reset', 'replace a database that already holds settlements')
+    .action((opts: { db?: string; world: string; reset?: boolean }) => {
+      const summary = initDatabase(dbPath(opts.db), opts.world, clockFromEnv(), Boolean(opts.reset));
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    });
+
+  program
+    .command('call')
+    .description('run one platform transaction; prints the response envelope')
+    .argument('<infno>', 'the transaction code, e.g. 2207', infnoArg)
+    .addOption(dbOption())
+    .option('--input <file>', 'the request: a whole envelope or only its input object (default: standard input)')
+    .option('--fixmedins-code <code>', 'the institution, when the input has no envelope (default: $MEDPOS_FIXMEDINS_CODE, then the first designated one of the right kind)')
+    .action((infno: string, opts: { db?: string; input?: string; fixmedinsCode?: string }) => {
+      const text = readInput(opts.input);
+      const { platform, close } = openPlatform(dbPath(opts.db), clockFromEnv());
+      try {
+        const filled = fillEnvelope(platform, infno, text, opts.fixmedinsCode ?? process.env.MEDPOS_FIXMEDINS_CODE);
+        const response = platform.call(filled.request, { fillMsgid: filled.filled });
+        process.stdout.write(`${JSON.stringify(response)}\n`);
+        process.exitCode = response.infcode === 0 ? 0 : 1;
+      } finally {
+        close();
+      }
+    });
+
+  const world = program.command('world').description('world fixtures');
+  world
+    .command('check')
+    .description('validate a world directory and list every problem')
+    .argument('<dir>')
+    .action((dir: string) => {
+      try {
+        const w = checkWorldDir(dir);
+        process.stdout.write(
+          `ok: ${w.world.institutions.length} institutions, ${w.catalog.length} catalog items, ${w.persons.length} persons, ${w.cards.length} cards\n`,
+        );
+      } catch (err) {
+        if (!(err instanceof WorldError)) throw err;
+        for (const p of err.problems) process.stdout.write(`${formatProblem(p)}\n`);
+        process.stderr.write(`medpos: ${err.problems.length} problem(s) in ${dir}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('replay')
+    .description('run scenario files (or every *.json in a directory) and report what differs')
+    .argument('<paths...>')
+    .action(async (paths: string[]) => {
+      const { passed, failed } = await replayPaths(paths, (line) => process.stdout.write(`${line}\n`));
+      process.stdout.write(`${passed} passed, ${failed} failed\n`);
+      process.exitCode = failed === 0 ? 0 : 1;
+    });
+}

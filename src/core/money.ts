@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Money is integer fen inside medpos; yuan with two decimals only at the edges.
+ * Ratios are integer parts per 10 000 (four decimals); `pric` and `cnt` are
+ * integers scaled by 10 000 (the platform allows four decimals on both).
+ */
+export type Fen = number;
+export type Ratio4 = number;
+
+const SCALE4 = 10_000;
+
+/** The integer n such that value = n / scale, if value has at most log10(scale) decimals. */
+function scaled(value: number, scale: number): number | undefined {
+  const n = Math.round(value * scale);
+  if (!Number.isSafeInteger(n)) return undefined;
+  // Decimal literals like 0.29 are not exact in binary: accept what rounds back exactly.
+  return Math.abs(n / scale - value) <= Number.EPSILON * Math.max(1, Math.abs(value)) * 4 ? n : undefined;
+}
+
+export function fenToYuan(fen: Fen): number {
+  return fen / 100;
+}
+
+/** Half-up division of non-negative or negative integers (half away from zero). */
+export function divHalfUp(numerator: bigint, denominator: bigint): bigint {
+  const neg = numerator < 0n !== denominator < 0n;
+  const n = numerator < 0n ? -numerator : numerator;
+  const d = denominator < 0n ? -denominator : denominator;
+  const q = (n * 2n + d) / (d * 2n);
+  return neg ? -q : q;
+}
+
+/** round_half_up(fen x ratio) for a ratio in parts per 10 000. */
+export function applyRatio(fen: Fen, ratio: Ratio4): Fen {
+  return Number(divHalfUp(BigInt(fen) * BigInt(ratio), BigInt(SCALE4)));
+}
+
+/** round_half_up(pric x cnt) in fen, both scaled by 10 000. */
+export function lineAmount(pricE4: number, cntE4: number): Fen {
+  // pric (yuan x 1e4) x cnt (x 1e4) = yuan x 1e8 = fen x 1e6
+  return Number(divHalfUp(BigInt(pricE4) * BigInt(cntE4), 1_000_000n));
+}
+
+/** A money amount in yuan, at most two decimals, as fen. */
+export const yuan = z
+  .number({ error: 'must be a number (yuan)' })
+  .refine((v) => Number.isFinite(v) && scaled(v, 100) !== undefined, 'must be yuan with at most two decimals')
+  .refine((v) => Math.abs(v) <= 1e11, 'is too large')
+  .transform((v) => scaled(v, 100)!);
+
+export const nonNegativeYuan = yuan.refine((v) => v >= 0, 'must not be negative');
+
+/** A number with at most four decimals, scaled by 10 000. */
+export const decimal4 = z
+  .number({ error: 'must be a number' })
+  .refine((v) => Number.isFinite(v) && scaled(v, SCALE4) !== undefined, 'must have at most four decimals')
+  .refine((v) => Math.abs(v) <= 1e9, 'is too large')
+  .transform((v) => scaled(v, SCALE4)!);
+
+/** A ratio in [0, 1] with at most four decimals, as parts per 10 000. */
+export const ratio = decimal4.refine((v) => v >= 0 && v <= SCALE4, 'must be a ratio between 0 and 1');
+
+export function ratioToNumber(r: Ratio4): number {
+  return r / SCALE4;
+}

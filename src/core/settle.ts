@@ -1,0 +1,259 @@
+/**
+ * The settlement arithmetic of shared/spec/settlement.md sections 3 to 5, as pure functions in
+ * integer fen: (world, person state, bill) -> split. No I/O, no clock: the caller passes the date.
+ */
+import { applyRatio, divHalfUp, lineAmount, type Fen, type Ratio4 } from './money.ts';
+import type { CatalogItem, Institution, Person, Policy, WorldIndex } from './world.ts';
+
+/** A refusal: the request is answered with infcode -1 and nothing is written. */
+export class Refusal extends Error {
+  constructor(
+    readonly err_code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Refusal';
+  }
+}
+
+export interface FeeLine {
+  feedetl_sn: string;
+  med_list_codg: string;
+  /** Price and count, scaled by 10 000. */
+  pricE4: number;
+  cntE4: number;
+  /** det_item_fee_sumamt, as sent. */
+  amount: Fen;
+  hosp_appr_flag?: string | undefined;
+}
+
+export interface LineSplit {
+  feedetl_sn: string;
+  amount: Fen;
+  fulamt_ownpay_amt: Fen;
+  overlmt_amt: Fen;
+  preselfpay_amt: Fen;
+  inscp_scp_amt: Fen;
+  chrgitm_lv: '01' | '02' | '03';
+  selfpay_prop: Ratio4;
+  pric_uplmt_amt: Fen | null;
+  lmt_used_flag: '0' | '1';
+}
+
+export function isValidOn(item: CatalogItem, date: string): boolean {
+  return item.begndate <= date && (item.enddate === null || date <= item.enddate);
+}
+
+/** Section 3: one line's split, with the catalog row of its code (undefined when not in the catalog). */
+export function splitLine(line: FeeLine, item: CatalogItem | undefined, date: string): LineSplit {
+  const where = `line ${line.feedetl_sn}`;
+  if (line.pricE4 <= 0 || line.cntE4 <= 0) throw new Refusal('line_not_positive', `${where}: price and count must be positive`);
+  const expected = lineAmount(line.pricE4, line.cntE4);
+  if (expected !== line.amount) {
+    throw new Refusal('line_amount_mismatch', `${where}: det_item_fee_sumamt ${yuanText(line.amount)} is not price x count (${yuanText(expected)})`);
+  }
+  const amount = line.amount;
+  const covered =
+    item !== undefined &&
+    item.chrgitm_lv !== '03' &&
+    isValidOn(item, date) &&
+    !(item.lmt_used_flag === '1' && line.hosp_appr_flag !== '1');
+  const cap = item?.hilist_pric_uplmt_amt ?? null;
+  const base = {
+    feedetl_sn: line.feedetl_sn,
+    amount,
+    chrgitm_lv: item?.chrgitm_lv ?? ('03' as const),
+    selfpay_prop: item?.selfpay_prop ?? 0,
+    pric_uplmt_amt: cap,
+    lmt_used_flag: item?.lmt_used_flag ?? ('0' as const),
+  };
+  if (!covered) return { ...base, fulamt_ownpay_amt: amount, overlmt_amt: 0, preselfpay_amt: 0, inscp_scp_amt: 0 };
+  // The part of the price above the cap, times the count; cap is fen, price is yuan x 1e4.
+  const overPricE4 = cap === null ? 0 : Math.max(0, line.pricE4 - cap * 100);
+  const overlmt = Math.min(amount, Number(divHalfUp(BigInt(overPricE4) * BigInt(line.cntE4), 1_000_000n)));
+  const preselfpay = applyRatio(amount - overlmt, item.selfpay_prop);
+  return {
+    ...base,
+    fulamt_ownpay_amt: 0,
+    overlmt_amt: overlmt,
+    preselfpay_amt: preselfpay,
+    inscp_scp_amt: amount - overlmt - preselfpay,
+  };
+}
+
+export type Payer = { kind: 'own' } | { kind: 'holder'; holderPsnNo: string };
+
+export interface SettleRequest {
+  institution: Institution;
+  patient: Person;
+  insutype: string;
+  med_type: string;
+  lines: LineSplit[];
+  medfee_sumamt: Fen;
+  acctUsed: boolean;
+  payer: Payer;
+}
+
+/** What the ledger knows that the bill draws on: balances and this year's counters. */
+export interface AccountState {
+  /** Personal-account balances of the patient and of every possible donor. */
+  balances: ReadonlyMap<string, Fen>;
+  dedcUsed: Fen;
+  fundUsed: Fen;
+}
+
+export interface Debit {
+  psn_no: string;
+  role: 'own' | 'mulaid';
+  amount: Fen;
+}
+
+export interface Split {
+  medfee_sumamt: Fen;
+  fulamt_ownpay_amt: Fen;
+  overlmt_selfpay: Fen;
+  preselfpay_amt: Fen;
+  inscp_scp_amt: Fen;
+  act_pay_dedc: Fen;
+  hifp_pay: Fen;
+  pool_prop_selfpay: Ratio4;
+  fund_pay_sumamt: Fen;
+  psn_part_amt: Fen;
+  acct_pay: Fen;
+  acct_mulaid_pay: Fen;
+  psn_cash_pay: Fen;
+  /** The patient's own balance after. */
+  balc: Fen;
+  /** Annual pooled-fund cap still payable after this settlement (null without pooling). */
+  crt_payb_lmt_amt: Fen | null;
+  pooled: boolean;
+  debits: Debit[];
+}
+
+export const MED_TYPES_AT = { pharmacy: ['41'], hospital: ['11', '14'] } as const;
+
+export function checkMedType(institution: Institution, medType: string): void {
+  const allowed: readonly string[] = MED_TYPES_AT[institution.fixmedins_type];
+  if (!allowed.includes(medType)) {
+    throw new Refusal(
+      'med_type_not_allowed',
+      `med_type ${medType} is not allowed at a ${institution.fixmedins_type} (allowed: ${allowed.join(', ')})`,
+    );
+  }
+}
+
+export function activeInsurance(person: Person, insutype: string) {
+  const ins = person.insuinfo.find((i) => i.insutype === insutype);
+  if (!ins) throw new Refusal('insurance_inactive', `person ${person.baseinfo.psn_no} has no insurance ${insutype}`);
+  if (ins.psn_insu_stas !== '1') {
+    throw new Refusal('insurance_inactive', `insurance ${insutype} of person ${person.baseinfo.psn_no} is not active (psn_insu_stas ${ins.psn_insu_stas})`);
+  }
+  return ins;
+}
+
+/** The pooled-fund ratio for (psn_type, hosp_lv): by psn_type, falling back to "default". */
+export function poolRatio(policy: Policy, insutype: string, psnType: string, hospLv: string): Ratio4 {
+  const byType = policy.insutype[insutype]?.ratio;
+  const byLv = byType?.[psnType] ?? byType?.default;
+  const r = byLv?.[hospLv as '1' | '2' | '3'];
+  if (r === undefined) {
+    throw new Refusal('ratio_missing', `the policy has no pooled-fund ratio for insutype ${insutype}, psn_type ${psnType}, hosp_lv ${hospLv}`);
+  }
+  return r;
+}
+
+/** Can `donor` give to `beneficiary` by family mutual aid under this policy? */
+export function boundRelation(policy: Policy, donor: Person, beneficiaryPsnNo: string): string | undefined {
+  const bond = donor.family?.find((f) => f.psn_no === beneficiaryPsnNo);
+  if (!bond || !(policy.mulaid_relations as string[]).includes(bond.relation)) return undefined;
+  const emp = donor.insuinfo.find((i) => i.insutype === '310');
+  return emp && emp.psn_insu_stas === '1' ? bond.relation : undefined;
+}
+
+/** Donors who bound the patient, in the order of persons.json (section 5, own-card flow). */
+export function donorsFor(world: WorldIndex, patientPsnNo: string): string[] {
+  return world.data.persons
+    .filter((p) => p.baseinfo.psn_no !== patientPsnNo && boundRelation(world.policy, p, patientPsnNo) !== undefined)
+    .map((p) => p.baseinfo.psn_no);
+}
+
+/** Sections 4 and 5: the split of one settlement. */
+export function computeSplit(world: WorldIndex, req: SettleRequest, state: AccountState): Split {
+  const { institution, patient, insutype } = req;
+  const policy = world.policy;
+  checkMedType(institution, req.med_type);
+  const ins = activeInsurance(patient, insutype);
+  if (req.lines.length === 0) throw new Refusal('no_fee_lines', 'the settlement has no fee lines');
+
+  const sum = (f: (l: LineSplit) => Fen) => req.lines.reduce((s, l) => s + f(l), 0);
+  const medfee = sum((l) => l.amount);
+  if (medfee !== req.medfee_sumamt) {
+    throw new Refusal('sum_mismatch', `medfee_sumamt ${yuanText(req.medfee_sumamt)} is not the sum of the lines (${yuanText(medfee)})`);
+  }
+  const fulamt = sum((l) => l.fulamt_ownpay_amt);
+  const overlmt = sum((l) => l.overlmt_amt);
+  const preselfpay = sum((l) => l.preselfpay_amt);
+  const inscp = sum((l) => l.inscp_scp_amt);
+
+  const pooled = institution.fixmedins_type === 'hospital' || policy.pharmacy_pooling;
+  let dedc = 0;
+  let hifp = 0;
+  let ratio: Ratio4 = 0;
+  let capLeftAfter: Fen | null = null;
+  if (pooled) {
+    const rules = policy.insutype[insutype];
+    if (!rules) throw new Refusal('ratio_missing', `the policy has no rules for insutype ${insutype}`);
+    const hospLv = institution.fixmedins_type === 'hospital' ? institution.hosp_lv! : '1';
+    ratio = poolRatio(policy, insutype, ins.psn_type, hospLv);
+    dedc = Math.min(inscp, Math.max(0, rules.deductible - state.dedcUsed));
+    const capLeft = Math.max(0, rules.cap - state.fundUsed);
+    hifp = Math.min(applyRatio(inscp - dedc, ratio), capLeft);
+    capLeftAfter = capLeft - hifp;
+  }
+
+  const psnPart = medfee - hifp;
+  const eligible = !req.acctUsed ? 0 : Math.max(0, policy.acct_pays_selfpay_items ? psnPart : psnPart - fulamt - overlmt);
+
+  const debits: Debit[] = [];
+  let left = eligible;
+  const ownBefore = state.balances.get(patient.baseinfo.psn_no) ?? 0;
+  if (req.payer.kind === 'own') {
+    const own = Math.min(left, ownBefore);
+    if (own > 0) debits.push({ psn_no: patient.baseinfo.psn_no, role: 'own', amount: own });
+    left -= own;
+  }
+  const donors = req.payer.kind === 'own' ? donorsFor(world, patient.baseinfo.psn_no) : [req.payer.holderPsnNo];
+  for (const donor of donors) {
+    if (left === 0) break;
+    const give = Math.min(left, state.balances.get(donor) ?? 0);
+    if (give > 0) debits.push({ psn_no: donor, role: 'mulaid', amount: give });
+    left -= give;
+  }
+  const acctPay = eligible - left;
+  const mulaid = debits.filter((d) => d.role === 'mulaid').reduce((s, d) => s + d.amount, 0);
+  const ownPaid = acctPay - mulaid;
+
+  return {
+    medfee_sumamt: medfee,
+    fulamt_ownpay_amt: fulamt,
+    overlmt_selfpay: overlmt,
+    preselfpay_amt: preselfpay,
+    inscp_scp_amt: inscp,
+    act_pay_dedc: dedc,
+    hifp_pay: hifp,
+    pool_prop_selfpay: ratio,
+    fund_pay_sumamt: hifp,
+    psn_part_amt: psnPart,
+    acct_pay: acctPay,
+    acct_mulaid_pay: mulaid,
+    psn_cash_pay: psnPart - acctPay,
+    balc: ownBefore - ownPaid,
+    crt_payb_lmt_amt: capLeftAfter,
+    pooled,
+    debits,
+  };
+}
+
+function yuanText(fen: Fen): string {
+  return (fen / 100).toFixed(2);
+}

@@ -1,0 +1,429 @@
+/**
+ * The ledger: everything medpos remembers, in one SQLite file (WAL). All SQL lives here, behind
+ * plain transactions, so that another SQL database can take SQLite's place. Settlement records
+ * (settlements, cancellations, reversals) are only ever appended; balances and counters are the
+ * running sums of those records, checked by the database itself never to go below zero.
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { parseWorld, WorldIndex, type World } from '../core/world.ts';
+import type { Fen } from '../core/money.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+  psn_no TEXT PRIMARY KEY,
+  balc INTEGER NOT NULL CHECK (balc >= 0)
+);
+CREATE TABLE IF NOT EXISTS counters (
+  psn_no TEXT NOT NULL, insutype TEXT NOT NULL, year INTEGER NOT NULL,
+  dedc_used INTEGER NOT NULL CHECK (dedc_used >= 0),
+  fund_used INTEGER NOT NULL CHECK (fund_used >= 0),
+  PRIMARY KEY (psn_no, insutype, year)
+);
+CREATE TABLE IF NOT EXISTS messages (
+  msgid TEXT PRIMARY KEY, infno TEXT NOT NULL, fixmedins_code TEXT NOT NULL,
+  body_hash TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts (
+  id INTEGER PRIMARY KEY, msgid TEXT, infno TEXT, err_code TEXT NOT NULL, err_msg TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sign_ins (
+  sign_no TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL, opter_no TEXT, at TEXT NOT NULL, msgid TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS visits (
+  mdtrt_id TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL, psn_no TEXT NOT NULL, insutype TEXT NOT NULL,
+  med_type TEXT, cert_type TEXT NOT NULL, cert_no TEXT NOT NULL, holder_psn_no TEXT,
+  ipt_otp_no TEXT, begntime TEXT, msgid TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS visit_events (
+  id INTEGER PRIMARY KEY, mdtrt_id TEXT NOT NULL REFERENCES visits(mdtrt_id),
+  kind TEXT NOT NULL CHECK (kind IN ('info', 'cancel')), body TEXT NOT NULL, msgid TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fee_lines (
+  id INTEGER PRIMARY KEY, mdtrt_id TEXT NOT NULL REFERENCES visits(mdtrt_id), feedetl_sn TEXT NOT NULL,
+  chrg_bchno TEXT, med_list_codg TEXT NOT NULL, pric_e4 INTEGER NOT NULL, cnt_e4 INTEGER NOT NULL,
+  amount INTEGER NOT NULL, hosp_appr_flag TEXT, body TEXT NOT NULL, msgid TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fee_lines_visit ON fee_lines (mdtrt_id);
+CREATE TABLE IF NOT EXISTS fee_line_withdrawals (
+  fee_line_id INTEGER PRIMARY KEY REFERENCES fee_lines(id), msgid TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settlements (
+  seq INTEGER PRIMARY KEY,
+  setl_id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('settle', 'cancel', 'reversal')),
+  init_setl_id TEXT REFERENCES settlements(setl_id),
+  mdtrt_id TEXT NOT NULL, psn_no TEXT NOT NULL, insutype TEXT NOT NULL, psn_type TEXT NOT NULL,
+  clr_type TEXT NOT NULL, clr_optins TEXT NOT NULL, fixmedins_code TEXT NOT NULL, med_type TEXT NOT NULL,
+  setl_time TEXT NOT NULL, setl_date TEXT NOT NULL, year INTEGER NOT NULL,
+  medfee_sumamt INTEGER NOT NULL, fulamt_ownpay_amt INTEGER NOT NULL, overlmt_selfpay INTEGER NOT NULL,
+  preselfpay_amt INTEGER NOT NULL, inscp_scp_amt INTEGER NOT NULL, act_pay_dedc INTEGER NOT NULL,
+  hifp_pay INTEGER NOT NULL, fund_pay_sumamt INTEGER NOT NULL, psn_part_amt INTEGER NOT NULL,
+  acct_pay INTEGER NOT NULL, acct_mulaid_pay INTEGER NOT NULL, psn_cash_pay INTEGER NOT NULL,
+  balc INTEGER NOT NULL, msgid TEXT NOT NULL, setlinfo TEXT NOT NULL,
+  prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+  CHECK (medfee_sumamt = fund_pay_sumamt + acct_pay + psn_cash_pay)
+);
+CREATE INDEX IF NOT EXISTS settlements_init ON settlements (init_setl_id);
+CREATE INDEX IF NOT EXISTS settlements_day ON settlements (fixmedins_code, setl_date);
+CREATE TABLE IF NOT EXISTS settlement_debits (
+  setl_id TEXT NOT NULL REFERENCES settlements(setl_id), psn_no TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('own', 'mulaid')), amount INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS settlement_debits_setl ON settlement_debits (setl_id);
+CREATE TABLE IF NOT EXISTS settlement_lines (
+  setl_id TEXT NOT NULL REFERENCES settlements(setl_id), fee_line_id INTEGER NOT NULL REFERENCES fee_lines(id),
+  PRIMARY KEY (setl_id, fee_line_id)
+);
+CREATE INDEX IF NOT EXISTS settlement_lines_line ON settlement_lines (fee_line_id);
+`;
+
+/** A settlement record is in force unless reversed (2601) or, for a settlement, cancelled by a cancellation in force. */
+const IN_FORCE = (s: string) => `(
+  NOT EXISTS (SELECT 1 FROM settlements r WHERE r.kind = 'reversal' AND r.init_setl_id = ${s}.setl_id)
+  AND (${s}.kind <> 'settle' OR NOT EXISTS (
+    SELECT 1 FROM settlements c WHERE c.kind = 'cancel' AND c.init_setl_id = ${s}.setl_id
+    AND NOT EXISTS (SELECT 1 FROM settlements r2 WHERE r2.kind = 'reversal' AND r2.init_setl_id = c.setl_id))))`;
+
+export const AMOUNT_FIELDS = [
+  'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc',
+  'hifp_pay', 'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'acct_mulaid_pay', 'psn_cash_pay',
+] as const;
+export type Amounts = Record<(typeof AMOUNT_FIELDS)[number], Fen>;
+
+export interface SettlementRecord extends Amounts {
+  seq?: number;
+  setl_id: string;
+  kind: 'settle' | 'cancel' | 'reversal';
+  init_setl_id: string | null;
+  mdtrt_id: string;
+  psn_no: string;
+  insutype: string;
+  psn_type: string;
+  clr_type: string;
+  clr_optins: string;
+  fixmedins_code: string;
+  med_type: string;
+  setl_time: string;
+  setl_date: string;
+  year: number;
+  balc: Fen;
+  msgid: string;
+  setlinfo: string;
+}
+
+/** The fields of a settlement record that its hash covers: all but its position and the chain itself. */
+const RECORD_FIELDS = [
+  'setl_id', 'kind', 'init_setl_id', 'mdtrt_id', 'psn_no', 'insutype', 'psn_type', 'clr_type', 'clr_optins', 'fixmedins_code',
+  'med_type', 'setl_time', 'setl_date', 'year', ...AMOUNT_FIELDS, 'balc', 'msgid', 'setlinfo',
+] as const satisfies readonly (keyof SettlementRecord)[];
+
+export interface Debit {
+  psn_no: string;
+  role: 'own' | 'mulaid';
+  amount: Fen;
+}
+
+export interface Visit {
+  mdtrt_id: string;
+  fixmedins_code: string;
+  psn_no: string;
+  insutype: string;
+  med_type: string | null;
+  cert_type: string;
+  cert_no: string;
+  holder_psn_no: string | null;
+  ipt_otp_no: string | null;
+  begntime: string | null;
+  msgid: string;
+  at: string;
+}
+
+export interface FeeLineRow {
+  id: number;
+  mdtrt_id: string;
+  feedetl_sn: string;
+  chrg_bchno: string | null;
+  med_list_codg: string;
+  pric_e4: number;
+  cnt_e4: number;
+  amount: Fen;
+  hosp_appr_flag: string | null;
+  body: string;
+}
+
+export interface StoredMessage {
+  msgid: string;
+  infno: string;
+  fixmedins_code: string;
+  body_hash: string;
+  response: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The hash of a settlement record, chained to the one before it (tamper evidence). */
+export function recordHash(prev: string, rec: SettlementRecord): string {
+  const canonical = JSON.stringify(RECORD_FIELDS.map((k) => [k, rec[k]]));
+  return createHash('sha256').update(prev).update(canonical).digest('hex');
+}
+
+export class Ledger {
+  readonly db: Database.Database;
+  private cachedWorld: WorldIndex | undefined;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 30000');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs fn in one write transaction (BEGIN IMMEDIATE): whole or absent. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // --- world -------------------------------------------------------------------------------
+
+  hasWorld(): boolean {
+    return this.meta('world') !== undefined;
+  }
+
+  world(): WorldIndex {
+    if (!this.cachedWorld) {
+      const raw = this.meta('world');
+      if (raw === undefined) throw new Error('the database has no world: run `medpos init --db FILE --world DIR` first');
+      this.cachedWorld = new WorldIndex(parseWorld(JSON.parse(raw)));
+    }
+    return this.cachedWorld;
+  }
+
+  settlementCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM settlements').get() as { n: number }).n;
+  }
+
+  /** Loads a world into an empty ledger: opening balances, and this year's counters from `ytd`. */
+  loadWorld(raw: Record<string, unknown>, world: World, year: number): void {
+    this.transaction(() => {
+      if (this.hasWorld()) throw new Error('the database already holds a world');
+      this.setMeta('world', JSON.stringify(raw));
+      this.setMeta('world_year', String(year));
+      const account = this.db.prepare('INSERT INTO accounts (psn_no, balc) VALUES (?, ?)');
+      const counter = this.db.prepare('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (?, ?, ?, ?, ?)');
+      for (const p of world.persons) {
+        const balc = p.insuinfo.find((i) => i.insutype === '310')?.balc;
+        account.run(p.baseinfo.psn_no, balc ?? 0);
+        for (const [insutype, used] of Object.entries(p.ytd ?? {})) {
+          counter.run(p.baseinfo.psn_no, insutype, year, used.dedc_used ?? 0, used.fund_used ?? 0);
+        }
+      }
+    });
+  }
+
+  meta(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** The next number of a named sequence (ids stay deterministic for a pinned clock). */
+  nextSeq(name: string): number {
+    const row = this.db
+      .prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value')
+      .get(name) as { value: number };
+    return row.value;
+  }
+
+  // --- messages ----------------------------------------------------------------------------
+
+  findMessage(msgid: string): StoredMessage | undefined {
+    return this.db.prepare('SELECT msgid, infno, fixmedins_code, body_hash, response FROM messages WHERE msgid = ?').get(msgid) as
+      | StoredMessage
+      | undefined;
+  }
+
+  saveMessage(m: StoredMessage & { request: string; at: string }): void {
+    this.db
+      .prepare('INSERT INTO messages (msgid, infno, fixmedins_code, body_hash, request, response, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(m.msgid, m.infno, m.fixmedins_code, m.body_hash, m.request, m.response, m.at);
+  }
+
+  /** Keeps a refused request in the audit log of attempts; returns its serial number. */
+  recordAttempt(a: { msgid: string | null; infno: string | null; err_code: string; err_msg: string; at: string }): number {
+    return Number(this.db.prepare('INSERT INTO attempts (msgid, infno, err_code, err_msg, at) VALUES (?, ?, ?, ?, ?)').run(a.msgid, a.infno, a.err_code, a.err_msg, a.at).lastInsertRowid);
+  }
+
+  recordSignIn(s: { sign_no: string; fixmedins_code: string; opter_no: string | null; at: string; msgid: string }): void {
+    this.db.prepare('INSERT INTO sign_ins (sign_no, fixmedins_code, opter_no, at, msgid) VALUES (?, ?, ?, ?, ?)').run(s.sign_no, s.fixmedins_code, s.opter_no, s.at, s.msgid);
+  }
+
+  // --- balances and counters ---------------------------------------------------------------
+
+  balance(psnNo: string): Fen {
+    return (this.db.prepare('SELECT balc FROM accounts WHERE psn_no = ?').get(psnNo) as { balc: number } | undefined)?.balc ?? 0;
+  }
+
+  counters(psnNo: string, insutype: string, year: number): { dedcUsed: Fen; fundUsed: Fen } {
+    const row = this.db.prepare('SELECT dedc_used, fund_used FROM counters WHERE psn_no = ? AND insutype = ? AND year = ?').get(psnNo, insutype, year) as
+      | { dedc_used: number; fund_used: number }
+      | undefined;
+    return { dedcUsed: row?.dedc_used ?? 0, fundUsed: row?.fund_used ?? 0 };
+  }
+
+  // --- visits and fee lines ----------------------------------------------------------------
+
+  insertVisit(v: Visit): void {
+    this.db
+      .prepare(
+        `INSERT INTO visits (mdtrt_id, fixmedins_code, psn_no, insutype, med_type, cert_type, cert_no, holder_psn_no, ipt_otp_no, begntime, msgid, at)
+         VALUES (@mdtrt_id, @fixmedins_code, @psn_no, @insutype, @med_type, @cert_type, @cert_no, @holder_psn_no, @ipt_otp_no, @begntime, @msgid, @at)`,
+      )
+      .run(v);
+  }
+
+  visit(mdtrtId: string): (Visit & { cancelled: 0 | 1; info_med_type: string | null }) | undefined {
+    return this.db
+      .prepare(
+        `SELECT v.*, EXISTS (SELECT 1 FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'cancel') AS cancelled,
+           (SELECT json_extract(e.body, '$.med_type') FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'info' ORDER BY e.id DESC LIMIT 1) AS info_med_type
+         FROM visits v WHERE v.mdtrt_id = ?`,
+      )
+      .get(mdtrtId) as (Visit & { cancelled: 0 | 1; info_med_type: string | null }) | undefined;
+  }
+
+  addVisitEvent(e: { mdtrt_id: string; kind: 'info' | 'cancel'; body: string; msgid: string; at: string }): void {
+    this.db.prepare('INSERT INTO visit_events (mdtrt_id, kind, body, msgid, at) VALUES (@mdtrt_id, @kind, @body, @msgid, @at)').run(e);
+  }
+
+  insertFeeLine(l: Omit<FeeLineRow, 'id'> & { msgid: string; at: string }): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO fee_lines (mdtrt_id, feedetl_sn, chrg_bchno, med_list_codg, pric_e4, cnt_e4, amount, hosp_appr_flag, body, msgid, at)
+           VALUES (@mdtrt_id, @feedetl_sn, @chrg_bchno, @med_list_codg, @pric_e4, @cnt_e4, @amount, @hosp_appr_flag, @body, @msgid, @at)`,
+        )
+        .run(l).lastInsertRowid,
+    );
+  }
+
+  /** Lines of a visit that are not withdrawn (2205); with `unsettledOnly`, also not in a settlement in force. */
+  feeLines(mdtrtId: string, opts: { chrgBchno?: string | null; unsettledOnly?: boolean } = {}): FeeLineRow[] {
+    const batch = opts.chrgBchno && opts.chrgBchno !== '0000' ? opts.chrgBchno : null;
+    return this.db
+      .prepare(
+        `SELECT f.id, f.mdtrt_id, f.feedetl_sn, f.chrg_bchno, f.med_list_codg, f.pric_e4, f.cnt_e4, f.amount, f.hosp_appr_flag, f.body
+         FROM fee_lines f
+         WHERE f.mdtrt_id = @mdtrt AND (@batch IS NULL OR f.chrg_bchno = @batch)
+           AND NOT EXISTS (SELECT 1 FROM fee_line_withdrawals w WHERE w.fee_line_id = f.id)
+           AND (@unsettled = 0 OR NOT EXISTS (
+             SELECT 1 FROM settlement_lines sl JOIN settlements s ON s.setl_id = sl.setl_id
+             WHERE sl.fee_line_id = f.id AND ${IN_FORCE('s')}))
+         ORDER BY f.id`,
+      )
+      .all({ mdtrt: mdtrtId, batch, unsettled: opts.unsettledOnly ? 1 : 0 }) as FeeLineRow[];
+  }
+
+  withdrawFeeLine(id: number, msgid: string, at: string): void {
+    this.db.prepare('INSERT INTO fee_line_withdrawals (fee_line_id, msgid, at) VALUES (?, ?, ?)').run(id, msgid, at);
+  }
+
+  // --- settlement records ------------------------------------------------------------------
+
+  /**
+   * Appends a settlement record and applies it: debits leave (or, negative, return to) personal
+   * accounts; the deductible and fund counters of the record's year move by its amounts.
+   */
+  appendSettlement(rec: SettlementRecord, debits: Debit[], feeLineIds: number[]): void {
+    const prev = (this.db.prepare('SELECT hash FROM settlements ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
+    const hash = recordHash(prev, rec);
+    this.db
+      .prepare(
+        `INSERT INTO settlements (setl_id, kind, init_setl_id, mdtrt_id, psn_no, insutype, psn_type, clr_type, clr_optins, fixmedins_code,
+           med_type, setl_time, setl_date, year, ${AMOUNT_FIELDS.join(', ')}, balc, msgid, setlinfo, prev_hash, hash)
+         VALUES (@setl_id, @kind, @init_setl_id, @mdtrt_id, @psn_no, @insutype, @psn_type, @clr_type, @clr_optins, @fixmedins_code,
+           @med_type, @setl_time, @setl_date, @year, ${AMOUNT_FIELDS.map((f) => '@' + f).join(', ')}, @balc, @msgid, @setlinfo, @prev_hash, @hash)`,
+      )
+      .run({ ...Object.fromEntries(RECORD_FIELDS.map((k) => [k, rec[k]])), prev_hash: prev, hash });
+    const debit = this.db.prepare('INSERT INTO settlement_debits (setl_id, psn_no, role, amount) VALUES (?, ?, ?, ?)');
+    const move = this.db.prepare('UPDATE accounts SET balc = balc - ? WHERE psn_no = ?');
+    for (const d of debits) {
+      debit.run(rec.setl_id, d.psn_no, d.role, d.amount);
+      if (move.run(d.amount, d.psn_no).changes !== 1) throw new Error(`no personal account for ${d.psn_no}`);
+    }
+    if (rec.act_pay_dedc !== 0 || rec.hifp_pay !== 0) {
+      this.db
+        .prepare(
+          `INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (@psn_no, @insutype, @year, @act_pay_dedc, @hifp_pay)
+           ON CONFLICT (psn_no, insutype, year) DO UPDATE SET dedc_used = dedc_used + excluded.dedc_used, fund_used = fund_used + excluded.fund_used`,
+        )
+        .run(rec);
+    }
+    const line = this.db.prepare('INSERT INTO settlement_lines (setl_id, fee_line_id) VALUES (?, ?)');
+    for (const id of feeLineIds) line.run(rec.setl_id, id);
+  }
+
+  settlement(setlId: string): SettlementRecord | undefined {
+    return this.db.prepare('SELECT * FROM settlements WHERE setl_id = ?').get(setlId) as SettlementRecord | undefined;
+  }
+
+  settlementByMsgid(msgid: string): SettlementRecord | undefined {
+    return this.db.prepare('SELECT * FROM settlements WHERE msgid = ?').get(msgid) as SettlementRecord | undefined;
+  }
+
+  /** The record in force that undoes this one: a cancellation in force, or a reversal. */
+  undoneBy(setlId: string): SettlementRecord | undefined {
+    return this.db
+      .prepare(`SELECT * FROM settlements u WHERE u.init_setl_id = ? AND (u.kind = 'reversal' OR ${IN_FORCE('u')}) ORDER BY seq LIMIT 1`)
+      .get(setlId) as SettlementRecord | undefined;
+  }
+
+  debits(setlId: string): Debit[] {
+    return this.db.prepare('SELECT psn_no, role, amount FROM settlement_debits WHERE setl_id = ? ORDER BY rowid').all(setlId) as Debit[];
+  }
+
+  settlementLineIds(setlId: string): number[] {
+    return (this.db.prepare('SELECT fee_line_id FROM settlement_lines WHERE setl_id = ? ORDER BY fee_line_id').all(setlId) as { fee_line_id: number }[]).map(
+      (r) => r.fee_line_id,
+    );
+  }
+
+  /** Fee lines that are withdrawn, or held by another settlement in force. */
+  linesTakenElsewhere(ids: number[], exceptSetlId: string): number {
+    if (ids.length === 0) return 0;
+    const q = this.db.prepare(
+      `SELECT (EXISTS (SELECT 1 FROM fee_line_withdrawals w WHERE w.fee_line_id = @id)
+        OR EXISTS (SELECT 1 FROM settlement_lines sl JOIN settlements s ON s.setl_id = sl.setl_id
+                   WHERE sl.fee_line_id = @id AND s.setl_id <> @except AND ${IN_FORCE('s')})) AS taken`,
+    );
+    return ids.filter((id) => (q.get({ id, except: exceptSetlId }) as { taken: number }).taken).length;
+  }
+
+  /** Settlement records of an institution dated in [from, to], for reconciliation; reversed records and their reversals are left out. */
+  recordsForReconciliation(q: { fixmedins_code: string; from: string; to: string; setl_optins?: string | undefined }): (SettlementRecord & { in_force: 0 | 1 })[] {
+    return this.db
+      .prepare(
+        `SELECT s.*, ${IN_FORCE('s')} AS in_force FROM settlements s
+         WHERE s.fixmedins_code = @code AND s.setl_date BETWEEN @from AND @to AND s.kind <> 'reversal'
+           AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.kind = 'reversal' AND r.init_setl_id = s.setl_id)
+           AND (@optins IS NULL OR s.clr_optins = @optins)
+         ORDER BY s.seq`,
+      )
+      .all({ code: q.fixmedins_code, from: q.from, to: q.to, optins: q.setl_optins ?? null }) as (SettlementRecord & { in_force: 0 | 1 })[];
+  }
+
+  /** Every settlement record in order, for audits. */
+  allSettlements(): SettlementRecord[] {
+    return this.db.prepare('SELECT * FROM settlements ORDER BY seq').all() as SettlementRecord[];
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The simulated national platform: one envelope in, one envelope out. Every request runs in one
+ * ledger transaction; a retried msgid is answered from the stored response; a refusal writes
+ * nothing but a line in the audit log of attempts.
+ */
+import { compactTime, localDateTime, type Clock } from '../core/clock.ts';
+import { Refusal } from '../core/settle.ts';
+import type { Person } from '../core/world.ts';
+import { log } from '../log.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { bodyHash, carriesPsnNo, describeZodError, MAX_REQUEST_BYTES, requestEnvelope, type RequestEnvelope, type ResponseEnvelope } from './envelope.ts';
+import { inputs } from './inputs.ts';
+import { HANDLERS, INPUT_OF, type Ctx } from './transactions.ts';
+
+export type Infno = keyof typeof HANDLERS;
+export const INFNOS = Object.keys(HANDLERS) as Infno[];
+
+/** Extra transactions plugged in by other parts (ec.query), and the e-certificate token resolver. */
+export interface PlatformExtensions {
+  resolveToken?: (ctx: Omit<Ctx, 'tokens'>, token: string) => Person;
+  extra?: Record<string, { run: (ctx: Omit<Ctx, 'tokens'>, input: Record<string, unknown>) => unknown; idempotent: boolean }>;
+}
+
+export interface CallOptions {
+  /** Generate the msgid (fixmedins_code + time + sequence) inside the transaction. */
+  fillMsgid?: boolean;
+}
+
+export class Platform {
+  constructor(
+    readonly ledger: Ledger,
+    readonly clock: Clock,
+    private readonly ext: PlatformExtensions = {},
+  ) {}
+
+  /** Handles a request given as JSON text or as a parsed value. Never throws. */
+  call(request: string | unknown, opts: CallOptions = {}): ResponseEnvelope {
+    let env: RequestEnvelope | undefined;
+    try {
+      let value = request;
+      if (typeof request === 'string') {
+        if (Buffer.byteLength(request) > MAX_REQUEST_BYTES) throw new Refusal('too_large', `the request is larger than ${MAX_REQUEST_BYTES} bytes`);
+        try {
+          value = JSON.parse(request);
+        } catch (err) {
+          throw new Refusal('malformed_json', `the request is not valid JSON: ${(err as Error).message}`);
+        }
+      }
+      const parsed = requestEnvelope.safeParse(opts.fillMsgid && isObject(value) ? { msgid: '', ...value } : value);
+      if (!parsed.success) throw new Refusal('malformed_envelope', describeZodError(parsed.error, 'envelope'));
+      env = parsed.data;
+      const e = env;
+      if (e.msgid === '' && !opts.fillMsgid && e.infno !== 'ec.query') throw new Refusal('malformed_envelope', 'envelope.msgid: must not be empty');
+      if (carriesPsnNo(e.input) && !e.insuplc_admdvs) throw new Refusal('malformed_envelope', 'envelope.insuplc_admdvs: is required when input carries psn_no');
+      return this.ledger.transaction(() => this.apply(e, opts));
+    } catch (err) {
+      return this.refuse(env, err);
+    }
+  }
+
+  private apply(env: RequestEnvelope, opts: CallOptions): ResponseEnvelope {
+    const world = this.ledger.world();
+    const extra = this.ext.extra?.[env.infno];
+    const idempotent = extra ? extra.idempotent : true;
+    const msgid = env.msgid || (idempotent && opts.fillMsgid ? `${env.fixmedins_code}${compactTime(this.clock)}${String(this.ledger.nextSeq('msgid') % 10_000).padStart(4, '0')}` : '');
+    const hash = bodyHash(env);
+    if (idempotent) {
+      const stored = this.ledger.findMessage(msgid);
+      if (stored) {
+        if (stored.body_hash !== hash) throw new Refusal('msgid_conflict', `msgid ${msgid} was already used for a different request`);
+        log.info({ msgid, infno: env.infno }, 'answered a retried msgid from the stored response');
+        return JSON.parse(stored.response) as ResponseEnvelope;
+      }
+    }
+    const institution = world.institutions.get(env.fixmedins_code);
+    if (!institution) throw new Refusal('institution_unknown', `institution ${env.fixmedins_code} is not known to the platform`);
+    if (!institution.designated) throw new Refusal('not_designated', `institution ${env.fixmedins_code} is not a designated medical-insurance institution`);
+    const base = { ledger: this.ledger, world, clock: this.clock, env: { ...env, msgid }, institution, msgid };
+    let output: unknown;
+    if (extra) {
+      output = extra.run(base, env.input);
+    } else {
+      const infno = env.infno as Infno;
+      const handler = HANDLERS[infno] as ((ctx: Ctx, input: unknown) => unknown) | undefined;
+      if (!handler) throw new Refusal('unknown_infno', `transaction ${env.infno} is not supported`);
+      const schema = inputs[INPUT_OF[infno]];
+      const input = schema.safeParse(env.input);
+      if (!input.success) throw new Refusal('malformed_input', describeZodError(input.error, 'input'));
+      const tokens = (token: string): Person => {
+        if (!this.ext.resolveToken) throw new Refusal('cert_type_unsupported', 'e-certificates (mdtrt_cert_type 01) are not available');
+        return this.ext.resolveToken(base, token);
+      };
+      output = handler({ ...base, tokens }, input.data);
+    }
+    const response: ResponseEnvelope = {
+      infcode: 0,
+      inf_refmsgid: `${world.data.world.admdvs}${compactTime(this.clock)}${String(this.ledger.nextSeq('refmsg')).padStart(10, '0')}`,
+      refmsg_time: compactTime(this.clock, true),
+      respond_time: compactTime(this.clock, true),
+      err_msg: null,
+      output,
+    };
+    if (idempotent) {
+      this.ledger.saveMessage({
+        msgid,
+        infno: env.infno,
+        fixmedins_code: env.fixmedins_code,
+        body_hash: hash,
+        request: JSON.stringify({ ...env, msgid }),
+        response: JSON.stringify(response),
+        at: localDateTime(this.clock),
+      });
+    }
+    return response;
+  }
+
+  private refuse(env: RequestEnvelope | undefined, err: unknown): ResponseEnvelope {
+    const refusal =
+      err instanceof Refusal ? err : new Refusal('internal_error', `medpos could not process the request: ${err instanceof Error ? err.message : String(err)}`);
+    if (!(err instanceof Refusal)) log.error({ err }, 'unexpected error while handling a request');
+    let serial = 0;
+    try {
+      this.ledger.transaction(() => {
+        serial = this.ledger.recordAttempt({
+          msgid: env?.msgid ?? null,
+          infno: env?.infno ?? null,
+          err_code: refusal.err_code,
+          err_msg: refusal.message,
+          at: localDateTime(this.clock),
+        });
+      });
+    } catch (auditErr) {
+      log.warn({ err: auditErr }, 'could not record the refused attempt');
+    }
+    let admdvs = '000000';
+    try {
+      admdvs = this.ledger.world().data.world.admdvs;
+    } catch {
+      /* no world loaded: the refusal still answers */
+    }
+    return {
+      infcode: -1,
+      inf_refmsgid: `${admdvs}${compactTime(this.clock)}${String(serial).padStart(10, '0')}`,
+      refmsg_time: compactTime(this.clock, true),
+      respond_time: compactTime(this.clock, true),
+      err_msg: refusal.message,
+      err_code: refusal.err_code,
+      output: null,
+    };
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

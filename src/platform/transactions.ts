@@ -1,0 +1,565 @@
+/** The platform's transactions (settlement.md section 2), each run inside one ledger transaction. */
+import { compactTime, localDate, localDateTime, type Clock } from '../core/clock.ts';
+import { fenToYuan, ratioToNumber, type Fen } from '../core/money.ts';
+import { activeInsurance, checkMedType, computeSplit, donorsFor, Refusal, splitLine, type LineSplit, type Payer, type Split } from '../core/settle.ts';
+import type { Institution, Person, WorldIndex } from '../core/world.ts';
+import { AMOUNT_FIELDS, type Amounts, type Debit, type FeeLineRow, type Ledger, type SettlementRecord } from '../ledger/ledger.ts';
+import { identify, identifyFor, type Presented, type TokenResolver } from './identity.ts';
+import type { Inputs } from './inputs.ts';
+import type { RequestEnvelope } from './envelope.ts';
+
+export interface Ctx {
+  ledger: Ledger;
+  world: WorldIndex;
+  clock: Clock;
+  env: RequestEnvelope;
+  institution: Institution;
+  msgid: string;
+  tokens: TokenResolver;
+}
+
+const money = (fen: Fen) => fenToYuan(fen);
+const e4 = (n: number) => n / 10_000;
+
+function today(ctx: Ctx) {
+  return { date: localDate(ctx.clock), time: localDateTime(ctx.clock), compact: compactTime(ctx.clock) };
+}
+
+function newId(ctx: Ctx, prefix: string): string {
+  const n = ctx.ledger.nextSeq(prefix);
+  return `${ctx.world.data.world.admdvs}${prefix}${compactTime(ctx.clock)}${String(n).padStart(6, '0')}`;
+}
+
+function age(brdy: string, date: string): number {
+  const [by, bm, bd] = brdy.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+function requireKind(inst: Institution, kind: Institution['fixmedins_type'], infno: string): void {
+  if (inst.fixmedins_type !== kind) {
+    throw new Refusal('wrong_institution_type', `${infno} is for ${kind === 'pharmacy' ? 'pharmacies' : 'hospitals'}; ${inst.fixmedins_code} is a ${inst.fixmedins_type}`);
+  }
+}
+
+// --- outputs --------------------------------------------------------------------------------
+
+function lineResult(l: LineSplit, row: { pricE4: number; cntE4: number }) {
+  return {
+    feedetl_sn: l.feedetl_sn,
+    det_item_fee_sumamt: money(l.amount),
+    cnt: e4(row.cntE4),
+    pric: e4(row.pricE4),
+    pric_uplmt_amt: l.pric_uplmt_amt === null ? null : money(l.pric_uplmt_amt),
+    selfpay_prop: ratioToNumber(l.selfpay_prop),
+    fulamt_ownpay_amt: money(l.fulamt_ownpay_amt),
+    overlmt_amt: money(l.overlmt_amt),
+    preselfpay_amt: money(l.preselfpay_amt),
+    inscp_scp_amt: money(l.inscp_scp_amt),
+    chrgitm_lv: l.chrgitm_lv,
+    lmt_used_flag: l.lmt_used_flag,
+  };
+}
+
+const FUND_NAMES: Record<string, string> = { '310100': '职工基本医疗保险统筹基金', '390100': '城乡居民基本医疗保险基金' };
+
+function setlDetail(insutype: string, s: Pick<Split, 'hifp_pay' | 'inscp_scp_amt' | 'crt_payb_lmt_amt'>) {
+  if (s.hifp_pay === 0) return [];
+  const type = `${insutype}100`;
+  return [
+    {
+      fund_pay_type: type,
+      inscp_scp_amt: money(s.inscp_scp_amt),
+      crt_payb_lmt_amt: s.crt_payb_lmt_amt === null ? null : money(s.crt_payb_lmt_amt),
+      fund_payamt: money(s.hifp_pay),
+      fund_pay_type_name: FUND_NAMES[type] ?? `${insutype} pooled fund`,
+      setl_proc_info: '',
+    },
+  ];
+}
+
+function setlInfo(ctx: Ctx, p: { patient: Person; insutype: string; med_type: string; cert_type: string; amounts: Amounts; pool_prop_selfpay: number; balc: Fen }) {
+  const b = p.patient.baseinfo;
+  const ins = p.patient.insuinfo.find((i) => i.insutype === p.insutype);
+  const date = localDate(ctx.clock);
+  return {
+    psn_no: b.psn_no,
+    psn_name: b.psn_name,
+    psn_cert_type: b.psn_cert_type,
+    certno: b.certno,
+    gend: b.gend,
+    naty: b.naty,
+    brdy: b.brdy,
+    age: age(b.brdy, date),
+    insutype: p.insutype,
+    psn_type: ins?.psn_type ?? '',
+    cvlserv_flag: ins?.cvlserv_flag ?? '0',
+    setl_time: localDateTime(ctx.clock),
+    mdtrt_cert_type: p.cert_type,
+    med_type: p.med_type,
+    ...Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, money(p.amounts[f])])),
+    pool_prop_selfpay: p.pool_prop_selfpay,
+    cvlserv_pay: 0,
+    hifes_pay: 0,
+    hifmi_pay: 0,
+    hifob_pay: 0,
+    maf_pay: 0,
+    oth_pay: 0,
+    hosp_part_amt: 0,
+    balc: money(p.balc),
+    medins_setl_id: ctx.msgid,
+    clr_optins: ins?.insuplc_admdvs ?? ctx.world.data.world.admdvs,
+    clr_way: '1',
+    clr_type: p.med_type === '41' ? '41' : '11',
+  };
+}
+
+// --- settlement, shared by the pharmacy and outpatient chains -------------------------------
+
+interface Bill {
+  patient: Person;
+  payer: Payer;
+  insutype: string;
+  med_type: string;
+  medfee_sumamt: Fen;
+  acctUsed: boolean;
+  lines: { row: { feedetl_sn: string; med_list_codg: string; pricE4: number; cntE4: number; amount: Fen; hosp_appr_flag?: string | null | undefined } }[];
+}
+
+function counterYear(ctx: Ctx): number {
+  return Number(localDate(ctx.clock).slice(0, 4));
+}
+
+function priceBill(ctx: Ctx, bill: Bill): { lines: LineSplit[]; split: Split } {
+  const date = localDate(ctx.clock);
+  checkMedType(ctx.institution, bill.med_type);
+  const lines = bill.lines.map(({ row }) =>
+    splitLine({ ...row, hosp_appr_flag: row.hosp_appr_flag ?? undefined }, ctx.world.catalog.get(row.med_list_codg), date),
+  );
+  const psnNo = bill.patient.baseinfo.psn_no;
+  const { dedcUsed, fundUsed } = ctx.ledger.counters(psnNo, bill.insutype, counterYear(ctx));
+  const payers = bill.payer.kind === 'own' ? donorsFor(ctx.world, psnNo) : [bill.payer.holderPsnNo];
+  const balances = new Map<string, Fen>([psnNo, ...payers].map((p) => [p, ctx.ledger.balance(p)]));
+  const split = computeSplit(
+    ctx.world,
+    { institution: ctx.institution, patient: bill.patient, insutype: bill.insutype, med_type: bill.med_type, lines, medfee_sumamt: bill.medfee_sumamt, acctUsed: bill.acctUsed, payer: bill.payer },
+    { balances, dedcUsed, fundUsed },
+  );
+  return { lines, split };
+}
+
+function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: string, ids: { setl_id?: string; mdtrt_id?: string }) {
+  const info = setlInfo(ctx, {
+    patient: bill.patient,
+    insutype: bill.insutype,
+    med_type: bill.med_type,
+    cert_type: certType,
+    amounts: split,
+    pool_prop_selfpay: ratioToNumber(split.pool_prop_selfpay),
+    balc: split.balc,
+  });
+  return { setlinfo: { ...ids, ...info }, setldetail: setlDetail(bill.insutype, split) };
+}
+
+function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, certType: string, lineIds: number[]) {
+  const setl_id = newId(ctx, 'S');
+  const out = settlementOutput(ctx, bill, split, certType, { setl_id, mdtrt_id: mdtrtId });
+  const t = today(ctx);
+  const rec: SettlementRecord = {
+    setl_id,
+    kind: 'settle',
+    init_setl_id: null,
+    mdtrt_id: mdtrtId,
+    psn_no: bill.patient.baseinfo.psn_no,
+    insutype: bill.insutype,
+    psn_type: out.setlinfo.psn_type,
+    clr_type: out.setlinfo.clr_type,
+    clr_optins: out.setlinfo.clr_optins,
+    fixmedins_code: ctx.institution.fixmedins_code,
+    med_type: bill.med_type,
+    setl_time: t.time,
+    setl_date: t.date,
+    year: counterYear(ctx),
+    ...pickAmounts(split),
+    balc: split.balc,
+    msgid: ctx.msgid,
+    setlinfo: JSON.stringify(out.setlinfo),
+  };
+  ctx.ledger.appendSettlement(rec, split.debits, lineIds);
+  return out;
+}
+
+function pickAmounts(a: Amounts): Amounts {
+  return Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, a[f]])) as Amounts;
+}
+
+/** Writes a record that undoes `orig` (a cancellation, or a 2601 reversal): every amount and debit negated. */
+function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal', debits: Debit[]) {
+  const setl_id = newId(ctx, kind === 'cancel' ? 'C' : 'R');
+  const t = today(ctx);
+  const negated = Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, -orig[f]])) as Amounts;
+  const reversed = debits.map((d) => ({ ...d, amount: -d.amount }));
+  const ownDelta = reversed.filter((d) => d.psn_no === orig.psn_no).reduce((s, d) => s + d.amount, 0);
+  const balc = ctx.ledger.balance(orig.psn_no) - ownDelta;
+  const origInfo = JSON.parse(orig.setlinfo) as Record<string, unknown>;
+  const setlinfo = {
+    ...origInfo,
+    setl_id,
+    init_setl_id: orig.setl_id,
+    ...Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, money(negated[f])])),
+    balc: money(balc),
+    setl_time: t.time,
+    refd_setl_flag: '1',
+    medins_setl_id: ctx.msgid,
+  };
+  ctx.ledger.appendSettlement(
+    { ...orig, setl_id, kind, init_setl_id: orig.setl_id, setl_time: t.time, setl_date: t.date, ...negated, balc, msgid: ctx.msgid, setlinfo: JSON.stringify(setlinfo) },
+    reversed,
+    [],
+  );
+  return setlinfo;
+}
+
+function cancelSettlement(ctx: Ctx, data: Inputs['2103']['data'], clrType: '41' | '11') {
+  const orig = ctx.ledger.settlement(data.setl_id);
+  if (!orig || orig.kind !== 'settle' || orig.fixmedins_code !== ctx.institution.fixmedins_code || orig.clr_type !== clrType) {
+    throw new Refusal('settlement_unknown', `no ${clrType === '41' ? 'pharmacy' : 'outpatient'} settlement ${data.setl_id} at this institution`);
+  }
+  if (orig.mdtrt_id !== data.mdtrt_id || orig.psn_no !== data.psn_no) {
+    throw new Refusal('settlement_mismatch', `settlement ${data.setl_id} does not belong to visit ${data.mdtrt_id} of person ${data.psn_no}`);
+  }
+  const undone = ctx.ledger.undoneBy(orig.setl_id);
+  if (undone) throw new Refusal('already_cancelled', `settlement ${data.setl_id} was already ${undone.kind === 'cancel' ? 'cancelled' : 'reversed'} (${undone.setl_id})`);
+  return { setlinfo: undo(ctx, orig, 'cancel', ctx.ledger.debits(orig.setl_id)) };
+}
+
+// --- the transactions -----------------------------------------------------------------------
+
+function certOf(d: { mdtrt_cert_type: Presented['mdtrt_cert_type']; mdtrt_cert_no: string; card_sn?: string | undefined }): Presented {
+  return { mdtrt_cert_type: d.mdtrt_cert_type, mdtrt_cert_no: d.mdtrt_cert_no, card_sn: d.card_sn };
+}
+
+function openVisit(ctx: Ctx, mdtrtId: string, psnNo: string) {
+  const v = ctx.ledger.visit(mdtrtId);
+  if (!v || v.fixmedins_code !== ctx.institution.fixmedins_code) throw new Refusal('visit_unknown', `no visit ${mdtrtId} at this institution`);
+  if (v.psn_no !== psnNo) throw new Refusal('visit_mismatch', `visit ${mdtrtId} is not person ${psnNo}'s`);
+  if (v.cancelled) throw new Refusal('visit_cancelled', `visit ${mdtrtId} was cancelled`);
+  return v;
+}
+
+function rowLine(r: FeeLineRow) {
+  return { row: { feedetl_sn: r.feedetl_sn, med_list_codg: r.med_list_codg, pricE4: r.pric_e4, cntE4: r.cnt_e4, amount: r.amount, hosp_appr_flag: r.hosp_appr_flag } };
+}
+
+function inputLine(l: { feedetl_sn: string; med_list_codg: string; pric: number; cnt: number; det_item_fee_sumamt: number; hosp_appr_flag?: string | undefined }) {
+  return { row: { feedetl_sn: l.feedetl_sn, med_list_codg: l.med_list_codg, pricE4: l.pric, cntE4: l.cnt, amount: l.det_item_fee_sumamt, hosp_appr_flag: l.hosp_appr_flag } };
+}
+
+function uniqueSn(sns: string[], where: string): void {
+  const seen = new Set<string>();
+  for (const sn of sns) {
+    if (seen.has(sn)) throw new Refusal('duplicate_feedetl_sn', `feedetl_sn ${sn} appears twice ${where}`);
+    seen.add(sn);
+  }
+}
+
+function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
+  requireKind(ctx.institution, 'pharmacy', settle ? '2102' : '2101');
+  const d = input.druginfo;
+  checkMedType(ctx.institution, d.med_type);
+  uniqueSn(input.drugdetail.map((l) => l.feedetl_sn), 'in drugdetail');
+  const who = identifyFor(ctx.world, d.psn_no, certOf(d), localDate(ctx.clock), ctx.tokens);
+  const bill: Bill = {
+    patient: who.patient,
+    payer: who.payer,
+    insutype: d.insutype,
+    med_type: d.med_type,
+    medfee_sumamt: d.medfee_sumamt,
+    acctUsed: d.acct_used_flag === '1',
+    lines: input.drugdetail.map(inputLine),
+  };
+  const { lines, split } = priceBill(ctx, bill);
+  const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row));
+  if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
+  const t = today(ctx);
+  const mdtrt_id = newId(ctx, 'M');
+  ctx.ledger.insertVisit({
+    mdtrt_id,
+    fixmedins_code: ctx.institution.fixmedins_code,
+    psn_no: d.psn_no,
+    insutype: d.insutype,
+    med_type: d.med_type,
+    cert_type: d.mdtrt_cert_type,
+    cert_no: d.mdtrt_cert_no,
+    holder_psn_no: who.payer.kind === 'holder' ? who.payer.holderPsnNo : null,
+    ipt_otp_no: null,
+    begntime: d.begntime ?? t.time,
+    msgid: ctx.msgid,
+    at: t.time,
+  });
+  const ids = input.drugdetail.map((l) =>
+    ctx.ledger.insertFeeLine({
+      mdtrt_id,
+      feedetl_sn: l.feedetl_sn,
+      chrg_bchno: l.chrg_bchno ?? null,
+      med_list_codg: l.med_list_codg,
+      pric_e4: l.pric,
+      cnt_e4: l.cnt,
+      amount: l.det_item_fee_sumamt,
+      hosp_appr_flag: l.hosp_appr_flag ?? null,
+      body: JSON.stringify(l),
+      msgid: ctx.msgid,
+      at: t.time,
+    }),
+  );
+  return { ...recordSettlement(ctx, bill, split, mdtrt_id, d.mdtrt_cert_type, ids), detlcutinfo };
+}
+
+function outpatient(ctx: Ctx, d: Inputs['2206']['data'], settle: boolean) {
+  requireKind(ctx.institution, 'hospital', settle ? '2207' : '2206');
+  checkMedType(ctx.institution, d.med_type);
+  const visit = openVisit(ctx, d.mdtrt_id, d.psn_no);
+  if (visit.insutype !== d.insutype) throw new Refusal('visit_mismatch', `visit ${d.mdtrt_id} was registered under insutype ${visit.insutype}, not ${d.insutype}`);
+  const who = identifyFor(ctx.world, d.psn_no, certOf(d), localDate(ctx.clock), ctx.tokens);
+  const rows = ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
+  if (rows.length === 0) throw new Refusal('no_fee_lines', `visit ${d.mdtrt_id} has no unsettled fee lines${d.chrg_bchno && d.chrg_bchno !== '0000' ? ` in batch ${d.chrg_bchno}` : ''}`);
+  const bill: Bill = {
+    patient: who.patient,
+    payer: who.payer,
+    insutype: d.insutype,
+    med_type: d.med_type,
+    medfee_sumamt: d.medfee_sumamt,
+    acctUsed: d.acct_used_flag === '1',
+    lines: rows.map(rowLine),
+  };
+  const { split } = priceBill(ctx, bill);
+  if (!settle) return settlementOutput(ctx, bill, split, d.mdtrt_cert_type, { mdtrt_id: d.mdtrt_id });
+  return recordSettlement(ctx, bill, split, d.mdtrt_id, d.mdtrt_cert_type, rows.map((r) => r.id));
+}
+
+function personInfo(ctx: Ctx, p: Person) {
+  const b = p.baseinfo;
+  return {
+    baseinfo: { ...b, age: age(b.brdy, localDate(ctx.clock)) },
+    insuinfo: p.insuinfo.map((i) => ({
+      ...i,
+      balc: i.insutype === '310' ? money(ctx.ledger.balance(b.psn_no)) : 0,
+    })),
+    idetinfo: p.idetinfo,
+  };
+}
+
+function reverse(ctx: Ctx, d: Inputs['2601']['data']) {
+  const msg = ctx.ledger.findMessage(d.omsgid);
+  if (!msg || msg.fixmedins_code !== ctx.institution.fixmedins_code) throw new Refusal('msgid_unknown', `message ${d.omsgid} was never applied here: nothing to reverse`);
+  if (msg.infno !== d.oinfno) throw new Refusal('msgid_unknown', `message ${d.omsgid} was a ${msg.infno}, not a ${d.oinfno}`);
+  const rec = ctx.ledger.settlementByMsgid(d.omsgid);
+  if (!rec) throw new Refusal('msgid_unknown', `message ${d.omsgid} left no settlement record to reverse`);
+  if (rec.psn_no !== d.psn_no) throw new Refusal('psn_mismatch', `message ${d.omsgid} was not for person ${d.psn_no}`);
+  const undone = ctx.ledger.undoneBy(rec.setl_id);
+  if (undone?.kind === 'reversal') return {}; // already reversed: 2601 is idempotent
+  if (undone) throw new Refusal('later_message_depends', `settlement ${rec.setl_id} was since cancelled (${undone.setl_id}); reverse that first`);
+  if (rec.kind === 'cancel') {
+    // Undoing a cancellation charges the settlement again: it must still fit every bound.
+    const orig = ctx.ledger.settlement(rec.init_setl_id!)!;
+    for (const debit of ctx.ledger.debits(orig.setl_id)) {
+      if (ctx.ledger.balance(debit.psn_no) < debit.amount) {
+        throw new Refusal('reversal_breaks_bound', `reversing the cancellation would overdraw the personal account of ${debit.psn_no}`);
+      }
+    }
+    const rules = ctx.world.policy.insutype[orig.insutype];
+    const c = ctx.ledger.counters(orig.psn_no, orig.insutype, orig.year);
+    if (rules && (c.dedcUsed + orig.act_pay_dedc > rules.deductible || c.fundUsed + orig.hifp_pay > rules.cap)) {
+      throw new Refusal('reversal_breaks_bound', 'reversing the cancellation would take the deductible or the fund cap past its annual bound');
+    }
+    if (ctx.ledger.linesTakenElsewhere(ctx.ledger.settlementLineIds(orig.setl_id), orig.setl_id) > 0) {
+      throw new Refusal('later_message_depends', `the fee lines of settlement ${orig.setl_id} were since settled again or withdrawn`);
+    }
+  }
+  undo(ctx, rec, 'reversal', ctx.ledger.debits(rec.setl_id));
+  return {};
+}
+
+function reconcileTotals(ctx: Ctx, d: Inputs['3201']['data']) {
+  const rows = ctx.ledger
+    .recordsForReconciliation({ fixmedins_code: ctx.institution.fixmedins_code, from: d.stmt_begndate, to: d.stmt_enddate, setl_optins: d.setl_optins || undefined })
+    .filter((r) => r.insutype === d.insutype && r.clr_type === d.clr_type)
+    .filter((r) => (d.refd_setl_flag === '1' ? true : r.kind === 'settle' && r.in_force === 1));
+  const mine = {
+    medfee_sumamt: rows.reduce((s, r) => s + r.medfee_sumamt, 0),
+    fund_pay_sumamt: rows.reduce((s, r) => s + r.fund_pay_sumamt, 0),
+    acct_pay: rows.reduce((s, r) => s + r.acct_pay, 0),
+    fixmedins_setl_cnt: rows.length,
+  };
+  const diffs: string[] = [];
+  for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'acct_pay'] as const) {
+    if (mine[f] !== d[f]) diffs.push(`${f}: yours ${money(d[f]).toFixed(2)}, medpos ${money(mine[f]).toFixed(2)}`);
+  }
+  if (mine.fixmedins_setl_cnt !== d.fixmedins_setl_cnt) diffs.push(`fixmedins_setl_cnt: yours ${d.fixmedins_setl_cnt}, medpos ${mine.fixmedins_setl_cnt}`);
+  return {
+    stmtinfo: {
+      setl_optins: d.setl_optins ?? ctx.world.data.world.admdvs,
+      stmt_rslt: diffs.length ? '1' : '0',
+      stmt_rslt_dscr: diffs.length ? `not balanced: ${diffs.join('; ')}` : `balanced: ${mine.fixmedins_setl_cnt} records`,
+    },
+  };
+}
+
+function reconcileDetails(ctx: Ctx, d: Inputs['3202']['data']) {
+  const rows = ctx.ledger.recordsForReconciliation({ fixmedins_code: ctx.institution.fixmedins_code, from: d.stmt_begndate, to: d.stmt_enddate, setl_optins: d.setl_optins || undefined });
+  const mine = new Map(rows.map((r) => [r.setl_id, r]));
+  const figures = (r: SettlementRecord) => ({ medfee_sumamt: money(r.medfee_sumamt), fund_pay_sumamt: money(r.fund_pay_sumamt), acct_pay: money(r.acct_pay) });
+  const seen = new Set<string>();
+  const details = d.details.map((c) => {
+    seen.add(c.setl_id);
+    const r = mine.get(c.setl_id);
+    if (!r) return { setl_id: c.setl_id, mdtrt_id: c.mdtrt_id ?? null, psn_no: c.psn_no ?? null, stmt_rslt: '2', medfee_sumamt: null, fund_pay_sumamt: null, acct_pay: null };
+    const same =
+      r.medfee_sumamt === c.medfee_sumamt &&
+      r.fund_pay_sumamt === c.fund_pay_sumamt &&
+      r.acct_pay === c.acct_pay &&
+      (c.refd_setl_flag === undefined || c.refd_setl_flag === (r.kind === 'cancel' ? '1' : '0'));
+    return { setl_id: r.setl_id, mdtrt_id: r.mdtrt_id, psn_no: r.psn_no, stmt_rslt: same ? '0' : '1', ...figures(r) };
+  });
+  for (const r of rows) {
+    if (!seen.has(r.setl_id)) details.push({ setl_id: r.setl_id, mdtrt_id: r.mdtrt_id, psn_no: r.psn_no, stmt_rslt: '3', ...figures(r) });
+  }
+  return { details };
+}
+
+type Handler<K extends keyof Inputs> = (ctx: Ctx, input: Inputs[K]) => unknown;
+type InputKey<T extends string> = T extends '2102' ? '2101' : T extends '2207' ? '2206' : T extends '2208' ? '2103' : T;
+
+/** Each transaction code, the input schema it reads, and what it does. */
+export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler<InputKey<T> & keyof Inputs> } = {
+  '9001': (ctx, input) => {
+    const t = today(ctx);
+    const sign_no = `${t.compact}${String(ctx.ledger.nextSeq('sign_no')).padStart(6, '0')}`;
+    ctx.ledger.recordSignIn({ sign_no, fixmedins_code: ctx.institution.fixmedins_code, opter_no: input.signIn.opter_no, at: t.time, msgid: ctx.msgid });
+    return { signinoutb: { sign_time: t.time, sign_no } };
+  },
+  '1101': (ctx, input) => {
+    const who = identify(ctx.world, input.data, localDate(ctx.clock), ctx.tokens);
+    return personInfo(ctx, who.patient);
+  },
+  '1312': (ctx, input) => {
+    const q = input.data ?? {};
+    const rows = ctx.world.data.catalog.filter(
+      (i) => (!q.hilist_code || i.hilist_code === q.hilist_code) && (!q.hilist_name || i.hilist_name.includes(q.hilist_name)),
+    );
+    const size = q.page_size ?? 100;
+    const page = q.page_num ?? 1;
+    return {
+      data: rows.slice((page - 1) * size, page * size).map((i) => ({
+        ...i,
+        selfpay_prop: ratioToNumber(i.selfpay_prop),
+        hilist_pric_uplmt_amt: i.hilist_pric_uplmt_amt === null ? null : money(i.hilist_pric_uplmt_amt),
+        insu_admdvs: ctx.world.data.world.admdvs,
+        barcodes: i.barcodes ?? [],
+      })),
+      recordCounts: rows.length,
+      pageNum: page,
+      pageSize: size,
+    };
+  },
+  '2101': (ctx, input) => pharmacy(ctx, input, false),
+  '2102': (ctx, input) => pharmacy(ctx, input, true),
+  '2103': (ctx, input) => {
+    requireKind(ctx.institution, 'pharmacy', '2103');
+    return cancelSettlement(ctx, input.data, '41');
+  },
+  '2201': (ctx, input) => {
+    requireKind(ctx.institution, 'hospital', '2201');
+    const d = input.data;
+    const who = identifyFor(ctx.world, d.psn_no, certOf(d), localDate(ctx.clock), ctx.tokens);
+    activeInsurance(who.patient, d.insutype);
+    const t = today(ctx);
+    const mdtrt_id = newId(ctx, 'M');
+    ctx.ledger.insertVisit({
+      mdtrt_id,
+      fixmedins_code: ctx.institution.fixmedins_code,
+      psn_no: d.psn_no,
+      insutype: d.insutype,
+      med_type: null,
+      cert_type: d.mdtrt_cert_type,
+      cert_no: d.mdtrt_cert_no,
+      holder_psn_no: who.payer.kind === 'holder' ? who.payer.holderPsnNo : null,
+      ipt_otp_no: d.ipt_otp_no,
+      begntime: d.begntime ?? t.time,
+      msgid: ctx.msgid,
+      at: t.time,
+    });
+    return { data: { mdtrt_id, psn_no: d.psn_no, ipt_otp_no: d.ipt_otp_no } };
+  },
+  '2202': (ctx, input) => {
+    const d = input.data;
+    openVisit(ctx, d.mdtrt_id, d.psn_no);
+    const settled = ctx.ledger.feeLines(d.mdtrt_id).length !== ctx.ledger.feeLines(d.mdtrt_id, { unsettledOnly: true }).length;
+    if (settled) throw new Refusal('visit_settled', `visit ${d.mdtrt_id} has a settlement in force: cancel it (2208) first`);
+    ctx.ledger.addVisitEvent({ mdtrt_id: d.mdtrt_id, kind: 'cancel', body: JSON.stringify(d), msgid: ctx.msgid, at: today(ctx).time });
+    return {};
+  },
+  '2203': (ctx, input) => {
+    const m = input.mdtrtinfo;
+    openVisit(ctx, m.mdtrt_id, m.psn_no);
+    checkMedType(ctx.institution, m.med_type);
+    ctx.ledger.addVisitEvent({ mdtrt_id: m.mdtrt_id, kind: 'info', body: JSON.stringify({ ...m, diseinfo: input.diseinfo ?? [] }), msgid: ctx.msgid, at: today(ctx).time });
+    return {};
+  },
+  '2204': (ctx, input) => {
+    const date = localDate(ctx.clock);
+    const t = today(ctx);
+    const byVisit = new Map<string, string[]>();
+    for (const l of input.feedetail) byVisit.set(l.mdtrt_id, [...(byVisit.get(l.mdtrt_id) ?? []), l.feedetl_sn]);
+    for (const [mdtrtId, sns] of byVisit) {
+      const psnNo = input.feedetail.find((l) => l.mdtrt_id === mdtrtId)!.psn_no;
+      openVisit(ctx, mdtrtId, psnNo);
+      const existing = ctx.ledger.feeLines(mdtrtId).map((r) => r.feedetl_sn);
+      uniqueSn([...existing, ...sns], `in visit ${mdtrtId}`);
+    }
+    const result = input.feedetail.map((l) => {
+      if (l.psn_no !== ctx.ledger.visit(l.mdtrt_id)!.psn_no) throw new Refusal('visit_mismatch', `line ${l.feedetl_sn}: visit ${l.mdtrt_id} is not person ${l.psn_no}'s`);
+      const { row } = inputLine(l);
+      const split = splitLine({ ...row }, ctx.world.catalog.get(l.med_list_codg), date);
+      ctx.ledger.insertFeeLine({
+        mdtrt_id: l.mdtrt_id,
+        feedetl_sn: l.feedetl_sn,
+        chrg_bchno: l.chrg_bchno ?? null,
+        med_list_codg: l.med_list_codg,
+        pric_e4: l.pric,
+        cnt_e4: l.cnt,
+        amount: l.det_item_fee_sumamt,
+        hosp_appr_flag: l.hosp_appr_flag ?? null,
+        body: JSON.stringify(l),
+        msgid: ctx.msgid,
+        at: t.time,
+      });
+      return lineResult(split, row);
+    });
+    return { result };
+  },
+  '2205': (ctx, input) => {
+    const d = input.data;
+    openVisit(ctx, d.mdtrt_id, d.psn_no);
+    const rows = ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
+    if (rows.length === 0) throw new Refusal('no_fee_lines', `visit ${d.mdtrt_id} has no unsettled fee lines to withdraw`);
+    for (const r of rows) ctx.ledger.withdrawFeeLine(r.id, ctx.msgid, today(ctx).time);
+    return {};
+  },
+  '2206': (ctx, input) => outpatient(ctx, input.data, false),
+  '2207': (ctx, input) => outpatient(ctx, input.data, true),
+  '2208': (ctx, input) => {
+    requireKind(ctx.institution, 'hospital', '2208');
+    return cancelSettlement(ctx, input.data, '11');
+  },
+  '2601': (ctx, input) => reverse(ctx, input.data),
+  '3201': (ctx, input) => reconcileTotals(ctx, input.data),
+  '3202': (ctx, input) => reconcileDetails(ctx, input.data),
+};
+
+export const INPUT_OF: Record<keyof typeof HANDLERS, keyof Inputs> = {
+  ...(Object.fromEntries(Object.keys(HANDLERS).map((k) => [k, k])) as Record<keyof typeof HANDLERS, keyof Inputs>),
+  '2102': '2101',
+  '2207': '2206',
+  '2208': '2103',
+};
