@@ -362,12 +362,12 @@ export class Ledger {
       if (move.run(d.amount, d.psn_no).changes !== 1) throw new Error(`no personal account for ${d.psn_no}`);
     }
     if (rec.act_pay_dedc !== 0 || rec.hifp_pay !== 0) {
-      this.db
-        .prepare(
-          `INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (@psn_no, @insutype, @year, @act_pay_dedc, @hifp_pay)
-           ON CONFLICT (psn_no, insutype, year) DO UPDATE SET dedc_used = dedc_used + excluded.dedc_used, fund_used = fund_used + excluded.fund_used`,
-        )
-        .run(rec);
+      // UPDATE first: SQLite checks an upsert's CHECK constraints on the would-be new row, which a negative delta fails.
+      const counter = { psn_no: rec.psn_no, insutype: rec.insutype, year: rec.year, dedc: rec.act_pay_dedc, fund: rec.hifp_pay };
+      const moved = this.db
+        .prepare('UPDATE counters SET dedc_used = dedc_used + @dedc, fund_used = fund_used + @fund WHERE psn_no = @psn_no AND insutype = @insutype AND year = @year')
+        .run(counter).changes;
+      if (moved === 0) this.db.prepare('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (@psn_no, @insutype, @year, @dedc, @fund)').run(counter);
     }
     const line = this.db.prepare('INSERT INTO settlement_lines (setl_id, fee_line_id) VALUES (?, ?)');
     for (const id of feeLineIds) line.run(rec.setl_id, id);
