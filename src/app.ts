@@ -4,6 +4,7 @@ import { localDate, type Clock } from './core/clock.ts';
 import { parseWorld, readWorldFiles, type World } from './core/world.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { Platform } from './platform/platform.ts';
+import { ecertExtensions, newPlatformKey } from './platform/ecert.ts';
 import { log } from './log.ts';
 
 /** A mistake in how medpos was called: exit code 2. */
@@ -34,7 +35,7 @@ export function initDatabase(path: string, worldDir: string, clock: Clock, reset
   }
   const ledger = new Ledger(path);
   try {
-    ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)));
+    ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)), newPlatformKey());
     log.info({ path, world: world.world.name }, 'database initialised');
     return { db: path, world: world.world.name, institutions: world.world.institutions.length, persons: world.persons.length, cards: world.cards.length };
   } finally {
@@ -42,10 +43,15 @@ export function initDatabase(path: string, worldDir: string, clock: Clock, reset
   }
 }
 
+/** The platform with every transaction medpos speaks, e-certificates included. */
+export function createPlatform(ledger: Ledger, clock: Clock): Platform {
+  return new Platform(ledger, clock, ecertExtensions);
+}
+
 export function openPlatform(path: string, clock: Clock) {
   if (!existsSync(path)) throw new UsageError(`no database at ${path}: run \`medpos init --db ${path} --world DIR\` first`);
   const ledger = new Ledger(path);
-  const platform = new Platform(ledger, clock);
+  const platform = createPlatform(ledger, clock);
   return { ledger, platform, close: () => ledger.close() };
 }
 

@@ -2,7 +2,8 @@
 import { FixedClock, localDate } from '../src/core/clock.ts';
 import { parseWorld, readWorldFiles, WorldIndex } from '../src/core/world.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
-import { Platform } from '../src/platform/platform.ts';
+import { createPlatform } from '../src/app.ts';
+import { newPlatformKey } from '../src/platform/ecert.ts';
 
 export const WORLDS = {
   demo: 'fixtures/worlds/demo',
@@ -19,8 +20,8 @@ export function freshPlatform(worldDir: string, now = '2026-11-20T10:00:00+08:00
   const clock = new FixedClock(now);
   const ledger = new Ledger(path);
   const raw = readWorldFiles(worldDir);
-  ledger.loadWorld(raw, parseWorld(raw), Number(localDate(clock).slice(0, 4)));
-  const platform = new Platform(ledger, clock);
+  ledger.loadWorld(raw, parseWorld(raw), Number(localDate(clock).slice(0, 4)), newPlatformKey());
+  const platform = createPlatform(ledger, clock);
   return { clock, ledger, platform };
 }
 

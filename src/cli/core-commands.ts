@@ -5,6 +5,9 @@ import { clockFromEnv } from '../core/clock.ts';
 import { formatProblem, WorldError } from '../core/world.ts';
 import { checkWorldDir, initDatabase, openPlatform, fillEnvelope, UsageError } from '../app.ts';
 import { replayPaths } from '../replay/replay.ts';
+import { issueEcert } from '../platform/ecert.ts';
+import { Refusal } from '../core/settle.ts';
+import QRCode from 'qrcode';
 
 export const dbOption = () => new Option('--db <file>', 'the ledger database file (default: $MEDPOS_DB, then ./medpos.db)');
 
@@ -15,6 +18,11 @@ export function dbPath(opt: string | undefined): string {
 function infnoArg(v: string): string {
   if (!/^(\d{4}[A-Z]?|ec\.query)$/.test(v)) throw new InvalidArgumentError('must be a transaction code such as 2207 (or ec.query)');
   return v;
+}
+
+function positiveInt(v: string): number {
+  if (!/^[1-9]\d{0,6}$/.test(v)) throw new InvalidArgumentError('must be a whole number of seconds');
+  return Number(v);
 }
 
 function readInput(file: string | undefined): string {
@@ -52,6 +60,30 @@ export function registerCoreCommands(program: Command): void {
         const response = platform.call(filled.request, { fillMsgid: filled.filled });
         process.stdout.write(`${JSON.stringify(response)}\n`);
         process.exitCode = response.infcode === 0 ? 0 : 1;
+      } finally {
+        close();
+      }
+    });
+
+  program
+    .command('ecert')
+    .description('e-certificates of the simulated platform')
+    .command('issue')
+    .description("issue a person's e-certificate code (printed on the last line), optionally as a QR image")
+    .addOption(dbOption())
+    .requiredOption('--psn <psn_no>', 'the person')
+    .option('--ttl <seconds>', "the code's life (default: the world's ecert_ttl_s)", positiveInt)
+    .option('--png <file>', 'also write the code as a QR image')
+    .action(async (opts: { db?: string; psn: string; ttl?: number; png?: string }) => {
+      const { ledger, close } = openPlatform(dbPath(opts.db), clockFromEnv());
+      try {
+        const code = issueEcert(ledger, clockFromEnv(), opts.psn, opts.ttl);
+        if (opts.png) await QRCode.toFile(opts.png, code, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 6 });
+        process.stdout.write(`${code}\n`);
+      } catch (err) {
+        if (!(err instanceof Refusal)) throw err;
+        process.stderr.write(`medpos: ${err.message}\n`);
+        process.exitCode = 1;
       } finally {
         close();
       }

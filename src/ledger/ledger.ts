@@ -78,6 +78,10 @@ CREATE TABLE IF NOT EXISTS settlement_lines (
   PRIMARY KEY (setl_id, fee_line_id)
 );
 CREATE INDEX IF NOT EXISTS settlement_lines_line ON settlement_lines (fee_line_id);
+CREATE TABLE IF NOT EXISTS ecert_uses (
+  nonce TEXT PRIMARY KEY, psn_no TEXT NOT NULL, token TEXT NOT NULL UNIQUE, fixmedins_code TEXT NOT NULL,
+  used_at INTEGER NOT NULL, token_expires_at INTEGER NOT NULL
+);
 `;
 
 /** A settlement record is in force unless reversed (2601) or, for a settlement, cancelled by a cancellation in force. */
@@ -211,11 +215,12 @@ export class Ledger {
     return (this.db.prepare('SELECT count(*) AS n FROM settlements').get() as { n: number }).n;
   }
 
-  /** Loads a world into an empty ledger: opening balances, and this year's counters from `ytd`. */
-  loadWorld(raw: Record<string, unknown>, world: World, year: number): void {
+  /** Loads a world into an empty ledger: opening balances, this year's counters from `ytd`, the platform's key. */
+  loadWorld(raw: Record<string, unknown>, world: World, year: number, platformKey: Buffer): void {
     this.transaction(() => {
       if (this.hasWorld()) throw new Error('the database already holds a world');
       this.setMeta('world', JSON.stringify(raw));
+      this.setMeta('platform_key', platformKey.toString('hex'));
       this.setMeta('world_year', String(year));
       const account = this.db.prepare('INSERT INTO accounts (psn_no, balc) VALUES (?, ?)');
       const counter = this.db.prepare('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (?, ?, ?, ?, ?)');
@@ -227,6 +232,29 @@ export class Ledger {
         }
       }
     });
+  }
+
+  /** The simulated platform's secret (e-certificate signatures); it never leaves the database. */
+  platformKey(): Buffer {
+    const hex = this.meta('platform_key');
+    if (!hex) throw new Error('the database has no platform key: run `medpos init` again');
+    return Buffer.from(hex, 'hex');
+  }
+
+  ecertUsed(nonce: string): boolean {
+    return this.db.prepare('SELECT 1 FROM ecert_uses WHERE nonce = ?').get(nonce) !== undefined;
+  }
+
+  recordEcertUse(u: { nonce: string; psn_no: string; token: string; fixmedins_code: string; used_at: number; token_expires_at: number }): void {
+    this.db
+      .prepare('INSERT INTO ecert_uses (nonce, psn_no, token, fixmedins_code, used_at, token_expires_at) VALUES (@nonce, @psn_no, @token, @fixmedins_code, @used_at, @token_expires_at)')
+      .run(u);
+  }
+
+  ecertToken(token: string): { psn_no: string; fixmedins_code: string; token_expires_at: number } | undefined {
+    return this.db.prepare('SELECT psn_no, fixmedins_code, token_expires_at FROM ecert_uses WHERE token = ?').get(token) as
+      | { psn_no: string; fixmedins_code: string; token_expires_at: number }
+      | undefined;
   }
 
   meta(key: string): string | undefined {

@@ -121,7 +121,8 @@ export class Platform {
     let serial = 0;
     try {
       this.ledger.transaction(() => {
-        serial = this.ledger.recordAttempt({
+        serial = this.ledger.nextSeq('refmsg');
+        this.ledger.recordAttempt({
           msgid: env?.msgid ?? null,
           infno: env?.infno ?? null,
           err_code: refusal.err_code,

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { FixedClock, localDate } from '../core/clock.ts';
 import { parseWorld, readWorldFiles } from '../core/world.ts';
 import { Ledger } from '../ledger/ledger.ts';
-import { Platform } from '../platform/platform.ts';
-import { fillEnvelope } from '../app.ts';
+import { newPlatformKey } from '../platform/ecert.ts';
+import { createPlatform, fillEnvelope } from '../app.ts';
 
 const step = z.strictObject({
   name: z.string().optional(),
@@ -81,8 +81,8 @@ export function runScenario(scenario: Scenario, baseDir: string, report: (line: 
   const ledger = new Ledger(':memory:');
   const result = { passed: 0, failed: 0 };
   try {
-    ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)));
-    const platform = new Platform(ledger, clock);
+    ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)), newPlatformKey());
+    const platform = createPlatform(ledger, clock);
     const vars = new Map<string, unknown>();
     scenario.steps.forEach((s, i) => {
       const label = `${scenario.name} step ${i + 1}${s.name ? ` (${s.name})` : ''} [${s.call}]`;

@@ -5,11 +5,11 @@
  */
 import { FixedClock } from '../../src/core/clock.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { Platform } from '../../src/platform/platform.ts';
+import { createPlatform } from '../../src/app.ts';
 
 const [db, worker, count] = process.argv.slice(2);
 const ledger = new Ledger(db!);
-const platform = new Platform(ledger, new FixedClock('2026-11-20T10:00:00+08:00'));
+const platform = createPlatform(ledger, new FixedClock('2026-11-20T10:00:00+08:00'));
 const results: { infcode: number; err_code?: string; acct_pay?: number; setl_id?: string }[] = [];
 for (let i = 0; i < Number(count); i++) {
   const r = platform.call({
