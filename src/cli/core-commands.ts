@@ -89,6 +89,26 @@ export function registerCoreCommands(program: Command): void {
       }
     });
 
+  program
+    .command('audit')
+    .description('ledger audits')
+    .command('verify')
+    .description('check the hash chain of settlement records; exits 1 naming the first record changed, deleted or reordered')
+    .addOption(dbOption())
+    .action((opts: { db?: string }) => {
+      const { ledger, close } = openPlatform(dbPath(opts.db), clockFromEnv());
+      try {
+        const result = ledger.verifyChain();
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+        if (!result.ok) {
+          process.stderr.write(`medpos: ledger chain broken at ${result.setl_id ?? 'the end'}${result.seq === null ? '' : ` (record ${result.seq})`}: ${result.problem}\n`);
+          process.exitCode = 1;
+        }
+      } finally {
+        close();
+      }
+    });
+
   const world = program.command('world').description('world fixtures');
   world
     .command('check')

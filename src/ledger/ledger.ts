@@ -383,6 +383,7 @@ export class Ledger {
            @med_type, @setl_time, @setl_date, @year, ${AMOUNT_FIELDS.map((f) => '@' + f).join(', ')}, @balc, @msgid, @setlinfo, @prev_hash, @hash)`,
       )
       .run({ ...Object.fromEntries(RECORD_FIELDS.map((k) => [k, rec[k]])), prev_hash: prev, hash });
+    this.setMeta('chain_head', hash); // so that removing the newest record shows too
     const debit = this.db.prepare('INSERT INTO settlement_debits (setl_id, psn_no, role, amount) VALUES (?, ?, ?, ?)');
     const move = this.db.prepare('UPDATE accounts SET balc = balc - ? WHERE psn_no = ?');
     for (const d of debits) {
@@ -450,8 +451,21 @@ export class Ledger {
       .all({ code: q.fixmedins_code, from: q.from, to: q.to, optins: q.setl_optins ?? null }) as (SettlementRecord & { in_force: 0 | 1 })[];
   }
 
-  /** Every settlement record in order, for audits. */
-  allSettlements(): SettlementRecord[] {
-    return this.db.prepare('SELECT * FROM settlements ORDER BY seq').all() as SettlementRecord[];
+  /**
+   * Walks the hash chain of settlement records: the first record that was changed, deleted or
+   * moved breaks it there.
+   */
+  verifyChain(): { ok: true; records: number } | { ok: false; records: number; seq: number | null; setl_id: string | null; problem: string } {
+    let prev = GENESIS_HASH;
+    let n = 0;
+    for (const row of this.db.prepare('SELECT * FROM settlements ORDER BY seq').iterate() as Iterable<SettlementRecord & { seq: number; prev_hash: string; hash: string }>) {
+      n++;
+      const at = { records: n, seq: row.seq, setl_id: row.setl_id };
+      if (row.prev_hash !== prev) return { ok: false, ...at, problem: 'the record before it was deleted, or records were reordered' };
+      if (recordHash(prev, row) !== row.hash) return { ok: false, ...at, problem: 'the record was changed' };
+      prev = row.hash;
+    }
+    if ((this.meta('chain_head') ?? GENESIS_HASH) !== prev) return { ok: false, records: n, seq: null, setl_id: null, problem: 'the newest record(s) were deleted' };
+    return { ok: true, records: n };
   }
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'medpos-cli-'));
@@ -78,6 +79,16 @@ describe('medpos CLI end to end on a database file', () => {
     const cancel = call(db, '2103', { data: { setl_id, mdtrt_id, psn_no: person.psn_no } });
     expect(cancel.env.output.setlinfo).toMatchObject({ init_setl_id: setl_id, medfee_sumamt: -86.5, acct_pay: -66.5, balc: 500, refd_setl_flag: '1' });
     expect(call(db, '2103', { data: { setl_id, mdtrt_id, psn_no: person.psn_no } }).env).toMatchObject({ infcode: -1, err_code: 'already_cancelled' });
+
+    const intact = medpos(['audit', 'verify', '--db', db]);
+    expect(intact.code).toBe(0);
+    expect(JSON.parse(intact.stdout)).toEqual({ ok: true, records: 2 });
+    const raw = new Database(db);
+    raw.prepare('UPDATE settlements SET medfee_sumamt = 8660, psn_cash_pay = 2010 WHERE setl_id = ?').run(setl_id);
+    raw.close();
+    const broken = medpos(['audit', 'verify', '--db', db]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(setl_id);
   });
 
   it('exits 0, 1 and 2 as documented, and never prints a stack trace', () => {

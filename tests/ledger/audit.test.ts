@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { envelope, freshPlatform, WORLDS } from '../helpers.ts';
+
+function ledgerWithRecords() {
+  const env = freshPlatform(WORLDS.demo);
+  const sale = (psn: string, certno: string, pric: number) => ({
+    druginfo: { psn_no: psn, mdtrt_cert_type: '02', mdtrt_cert_no: certno, insutype: '310', med_type: '41', medfee_sumamt: pric, acct_used_flag: '1' },
+    drugdetail: [{ feedetl_sn: '1', med_list_codg: 'XC08CAN010A001', pric, cnt: 1, det_item_fee_sumamt: pric }],
+  });
+  const ids: string[] = [];
+  for (const [psn, cert, pric] of [['44030000000000000005', '440305198807300554', 10], ['44030000000000000002', '440303198203140171', 20], ['44030000000000000005', '440305198807300554', 30]] as const) {
+    const r = env.platform.call(envelope('2102', 'P44030000001', sale(psn, cert, pric)));
+    ids.push((r.output as { setlinfo: { setl_id: string; mdtrt_id: string } }).setlinfo.setl_id);
+  }
+  const first = env.ledger.settlement(ids[0]!)!;
+  expect(env.platform.call(envelope('2103', 'P44030000001', { data: { setl_id: first.setl_id, mdtrt_id: first.mdtrt_id, psn_no: first.psn_no } })).infcode).toBe(0);
+  return { ...env, ids };
+}
+
+describe('the tamper-evident ledger', () => {
+  it('is intact after settlements and a cancellation', () => {
+    const { ledger } = ledgerWithRecords();
+    expect(ledger.verifyChain()).toEqual({ ok: true, records: 4 });
+  });
+
+  it('names a record whose amount was changed', () => {
+    const { ledger, ids } = ledgerWithRecords();
+    ledger.db.prepare('UPDATE settlements SET acct_pay = acct_pay - 100, psn_cash_pay = psn_cash_pay + 100 WHERE setl_id = ?').run(ids[1]);
+    expect(ledger.verifyChain()).toMatchObject({ ok: false, setl_id: ids[1], problem: 'the record was changed' });
+  });
+
+  it('names the record after a deleted one, and sees the newest one deleted', () => {
+    const { ledger, ids } = ledgerWithRecords();
+    ledger.db.pragma('foreign_keys = OFF');
+    ledger.db.prepare('DELETE FROM settlements WHERE setl_id = ?').run(ids[1]);
+    expect(ledger.verifyChain()).toMatchObject({ ok: false, setl_id: ids[2], problem: expect.stringContaining('deleted') });
+    const again = ledgerWithRecords();
+    again.ledger.db.pragma('foreign_keys = OFF');
+    again.ledger.db.prepare('DELETE FROM settlements WHERE seq = (SELECT max(seq) FROM settlements)').run();
+    expect(again.ledger.verifyChain()).toMatchObject({ ok: false, problem: 'the newest record(s) were deleted' });
+  });
+
+  it('names the first record of a reordering', () => {
+    const { ledger, ids } = ledgerWithRecords();
+    const seqOf = (id: string) => (ledger.db.prepare('SELECT seq FROM settlements WHERE setl_id = ?').get(id) as { seq: number }).seq;
+    const [a, b] = [seqOf(ids[1]!), seqOf(ids[2]!)];
+    ledger.db.prepare('UPDATE settlements SET seq = -1 WHERE seq = ?').run(a);
+    ledger.db.prepare('UPDATE settlements SET seq = ? WHERE seq = ?').run(a, b);
+    ledger.db.prepare('UPDATE settlements SET seq = ? WHERE seq = -1').run(b);
+    expect(ledger.verifyChain()).toMatchObject({ ok: false, setl_id: ids[2], problem: expect.stringContaining('reordered') });
+  });
+});
