@@ -63,6 +63,25 @@ function local(d: Date, offsetMinutes: number) {
   };
 }
 
+/** One instant in every format the wire uses, taken once per request so its times agree. */
+export interface Stamp {
+  /** yyyy-MM-dd */
+  date: string;
+  /** yyyy-MM-dd HH:mm:ss */
+  time: string;
+  /** yyyyMMddHHmmss */
+  compact: string;
+  /** yyyyMMddHHmmssSSS */
+  compactMs: string;
+  year: number;
+}
+
+export function stamp(clock: Clock): Stamp {
+  const l = local(clock.now(), clock.offsetMinutes);
+  const compact = (l.date + l.time).replace(/[-:]/g, '');
+  return { date: l.date, time: `${l.date} ${l.time}`, compact, compactMs: compact + l.ms, year: Number(l.date.slice(0, 4)) };
+}
+
 /** yyyy-MM-dd */
 export function localDate(clock: Clock): string {
   return local(clock.now(), clock.offsetMinutes).date;

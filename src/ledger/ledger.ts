@@ -187,6 +187,17 @@ export class Ledger {
     this.db.exec(SCHEMA);
   }
 
+  /** Prepared statements, compiled once per connection: preparing is most of a small query's cost. */
+  private readonly statements = new Map<string, Database.Statement>();
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -212,7 +223,7 @@ export class Ledger {
   }
 
   settlementCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM settlements').get() as { n: number }).n;
+    return (this.stmt('SELECT count(*) AS n FROM settlements').get() as { n: number }).n;
   }
 
   /** Loads a world into an empty ledger: opening balances, this year's counters from `ytd`, the platform's key. */
@@ -222,8 +233,8 @@ export class Ledger {
       this.setMeta('world', JSON.stringify(raw));
       this.setMeta('platform_key', platformKey.toString('hex'));
       this.setMeta('world_year', String(year));
-      const account = this.db.prepare('INSERT INTO accounts (psn_no, balc) VALUES (?, ?)');
-      const counter = this.db.prepare('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (?, ?, ?, ?, ?)');
+      const account = this.stmt('INSERT INTO accounts (psn_no, balc) VALUES (?, ?)');
+      const counter = this.stmt('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (?, ?, ?, ?, ?)');
       for (const p of world.persons) {
         const balc = p.insuinfo.find((i) => i.insutype === '310')?.balc;
         account.run(p.baseinfo.psn_no, balc ?? 0);
@@ -242,33 +253,33 @@ export class Ledger {
   }
 
   ecertUsed(nonce: string): boolean {
-    return this.db.prepare('SELECT 1 FROM ecert_uses WHERE nonce = ?').get(nonce) !== undefined;
+    return this.stmt('SELECT 1 FROM ecert_uses WHERE nonce = ?').get(nonce) !== undefined;
   }
 
   recordEcertUse(u: { nonce: string; psn_no: string; token: string; fixmedins_code: string; used_at: number; token_expires_at: number }): void {
-    this.db
-      .prepare('INSERT INTO ecert_uses (nonce, psn_no, token, fixmedins_code, used_at, token_expires_at) VALUES (@nonce, @psn_no, @token, @fixmedins_code, @used_at, @token_expires_at)')
+    this
+      .stmt('INSERT INTO ecert_uses (nonce, psn_no, token, fixmedins_code, used_at, token_expires_at) VALUES (@nonce, @psn_no, @token, @fixmedins_code, @used_at, @token_expires_at)')
       .run(u);
   }
 
   ecertToken(token: string): { psn_no: string; fixmedins_code: string; token_expires_at: number } | undefined {
-    return this.db.prepare('SELECT psn_no, fixmedins_code, token_expires_at FROM ecert_uses WHERE token = ?').get(token) as
+    return this.stmt('SELECT psn_no, fixmedins_code, token_expires_at FROM ecert_uses WHERE token = ?').get(token) as
       | { psn_no: string; fixmedins_code: string; token_expires_at: number }
       | undefined;
   }
 
   meta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   /** The next number of a named sequence (ids stay deterministic for a pinned clock). */
   nextSeq(name: string): number {
-    const row = this.db
-      .prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value')
+    const row = this
+      .stmt('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value')
       .get(name) as { value: number };
     return row.value;
   }
@@ -276,34 +287,34 @@ export class Ledger {
   // --- messages ----------------------------------------------------------------------------
 
   findMessage(msgid: string): StoredMessage | undefined {
-    return this.db.prepare('SELECT msgid, infno, fixmedins_code, body_hash, response FROM messages WHERE msgid = ?').get(msgid) as
+    return this.stmt('SELECT msgid, infno, fixmedins_code, body_hash, response FROM messages WHERE msgid = ?').get(msgid) as
       | StoredMessage
       | undefined;
   }
 
   saveMessage(m: StoredMessage & { request: string; at: string }): void {
-    this.db
-      .prepare('INSERT INTO messages (msgid, infno, fixmedins_code, body_hash, request, response, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this
+      .stmt('INSERT INTO messages (msgid, infno, fixmedins_code, body_hash, request, response, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(m.msgid, m.infno, m.fixmedins_code, m.body_hash, m.request, m.response, m.at);
   }
 
   /** Keeps a refused request in the audit log of attempts; returns its serial number. */
   recordAttempt(a: { msgid: string | null; infno: string | null; err_code: string; err_msg: string; at: string }): number {
-    return Number(this.db.prepare('INSERT INTO attempts (msgid, infno, err_code, err_msg, at) VALUES (?, ?, ?, ?, ?)').run(a.msgid, a.infno, a.err_code, a.err_msg, a.at).lastInsertRowid);
+    return Number(this.stmt('INSERT INTO attempts (msgid, infno, err_code, err_msg, at) VALUES (?, ?, ?, ?, ?)').run(a.msgid, a.infno, a.err_code, a.err_msg, a.at).lastInsertRowid);
   }
 
   recordSignIn(s: { sign_no: string; fixmedins_code: string; opter_no: string | null; at: string; msgid: string }): void {
-    this.db.prepare('INSERT INTO sign_ins (sign_no, fixmedins_code, opter_no, at, msgid) VALUES (?, ?, ?, ?, ?)').run(s.sign_no, s.fixmedins_code, s.opter_no, s.at, s.msgid);
+    this.stmt('INSERT INTO sign_ins (sign_no, fixmedins_code, opter_no, at, msgid) VALUES (?, ?, ?, ?, ?)').run(s.sign_no, s.fixmedins_code, s.opter_no, s.at, s.msgid);
   }
 
   // --- balances and counters ---------------------------------------------------------------
 
   balance(psnNo: string): Fen {
-    return (this.db.prepare('SELECT balc FROM accounts WHERE psn_no = ?').get(psnNo) as { balc: number } | undefined)?.balc ?? 0;
+    return (this.stmt('SELECT balc FROM accounts WHERE psn_no = ?').get(psnNo) as { balc: number } | undefined)?.balc ?? 0;
   }
 
   counters(psnNo: string, insutype: string, year: number): { dedcUsed: Fen; fundUsed: Fen } {
-    const row = this.db.prepare('SELECT dedc_used, fund_used FROM counters WHERE psn_no = ? AND insutype = ? AND year = ?').get(psnNo, insutype, year) as
+    const row = this.stmt('SELECT dedc_used, fund_used FROM counters WHERE psn_no = ? AND insutype = ? AND year = ?').get(psnNo, insutype, year) as
       | { dedc_used: number; fund_used: number }
       | undefined;
     return { dedcUsed: row?.dedc_used ?? 0, fundUsed: row?.fund_used ?? 0 };
@@ -312,8 +323,8 @@ export class Ledger {
   // --- visits and fee lines ----------------------------------------------------------------
 
   insertVisit(v: Visit): void {
-    this.db
-      .prepare(
+    this
+      .stmt(
         `INSERT INTO visits (mdtrt_id, fixmedins_code, psn_no, insutype, med_type, cert_type, cert_no, holder_psn_no, ipt_otp_no, begntime, msgid, at)
          VALUES (@mdtrt_id, @fixmedins_code, @psn_no, @insutype, @med_type, @cert_type, @cert_no, @holder_psn_no, @ipt_otp_no, @begntime, @msgid, @at)`,
       )
@@ -321,8 +332,8 @@ export class Ledger {
   }
 
   visit(mdtrtId: string): (Visit & { cancelled: 0 | 1; info_med_type: string | null }) | undefined {
-    return this.db
-      .prepare(
+    return this
+      .stmt(
         `SELECT v.*, EXISTS (SELECT 1 FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'cancel') AS cancelled,
            (SELECT json_extract(e.body, '$.med_type') FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'info' ORDER BY e.id DESC LIMIT 1) AS info_med_type
          FROM visits v WHERE v.mdtrt_id = ?`,
@@ -331,13 +342,13 @@ export class Ledger {
   }
 
   addVisitEvent(e: { mdtrt_id: string; kind: 'info' | 'cancel'; body: string; msgid: string; at: string }): void {
-    this.db.prepare('INSERT INTO visit_events (mdtrt_id, kind, body, msgid, at) VALUES (@mdtrt_id, @kind, @body, @msgid, @at)').run(e);
+    this.stmt('INSERT INTO visit_events (mdtrt_id, kind, body, msgid, at) VALUES (@mdtrt_id, @kind, @body, @msgid, @at)').run(e);
   }
 
   insertFeeLine(l: Omit<FeeLineRow, 'id'> & { msgid: string; at: string }): number {
     return Number(
-      this.db
-        .prepare(
+      this
+        .stmt(
           `INSERT INTO fee_lines (mdtrt_id, feedetl_sn, chrg_bchno, med_list_codg, pric_e4, cnt_e4, amount, hosp_appr_flag, body, msgid, at)
            VALUES (@mdtrt_id, @feedetl_sn, @chrg_bchno, @med_list_codg, @pric_e4, @cnt_e4, @amount, @hosp_appr_flag, @body, @msgid, @at)`,
         )
@@ -348,8 +359,8 @@ export class Ledger {
   /** Lines of a visit that are not withdrawn (2205); with `unsettledOnly`, also not in a settlement in force. */
   feeLines(mdtrtId: string, opts: { chrgBchno?: string | null; unsettledOnly?: boolean } = {}): FeeLineRow[] {
     const batch = opts.chrgBchno && opts.chrgBchno !== '0000' ? opts.chrgBchno : null;
-    return this.db
-      .prepare(
+    return this
+      .stmt(
         `SELECT f.id, f.mdtrt_id, f.feedetl_sn, f.chrg_bchno, f.med_list_codg, f.pric_e4, f.cnt_e4, f.amount, f.hosp_appr_flag, f.body
          FROM fee_lines f
          WHERE f.mdtrt_id = @mdtrt AND (@batch IS NULL OR f.chrg_bchno = @batch)
@@ -363,7 +374,7 @@ export class Ledger {
   }
 
   withdrawFeeLine(id: number, msgid: string, at: string): void {
-    this.db.prepare('INSERT INTO fee_line_withdrawals (fee_line_id, msgid, at) VALUES (?, ?, ?)').run(id, msgid, at);
+    this.stmt('INSERT INTO fee_line_withdrawals (fee_line_id, msgid, at) VALUES (?, ?, ?)').run(id, msgid, at);
   }
 
   // --- settlement records ------------------------------------------------------------------
@@ -373,10 +384,10 @@ export class Ledger {
    * accounts; the deductible and fund counters of the record's year move by its amounts.
    */
   appendSettlement(rec: SettlementRecord, debits: Debit[], feeLineIds: number[]): void {
-    const prev = (this.db.prepare('SELECT hash FROM settlements ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
+    const prev = (this.stmt('SELECT hash FROM settlements ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
     const hash = recordHash(prev, rec);
-    this.db
-      .prepare(
+    this
+      .stmt(
         `INSERT INTO settlements (setl_id, kind, init_setl_id, mdtrt_id, psn_no, insutype, psn_type, clr_type, clr_optins, fixmedins_code,
            med_type, setl_time, setl_date, year, ${AMOUNT_FIELDS.join(', ')}, balc, msgid, setlinfo, prev_hash, hash)
          VALUES (@setl_id, @kind, @init_setl_id, @mdtrt_id, @psn_no, @insutype, @psn_type, @clr_type, @clr_optins, @fixmedins_code,
@@ -384,8 +395,8 @@ export class Ledger {
       )
       .run({ ...Object.fromEntries(RECORD_FIELDS.map((k) => [k, rec[k]])), prev_hash: prev, hash });
     this.setMeta('chain_head', hash); // so that removing the newest record shows too
-    const debit = this.db.prepare('INSERT INTO settlement_debits (setl_id, psn_no, role, amount) VALUES (?, ?, ?, ?)');
-    const move = this.db.prepare('UPDATE accounts SET balc = balc - ? WHERE psn_no = ?');
+    const debit = this.stmt('INSERT INTO settlement_debits (setl_id, psn_no, role, amount) VALUES (?, ?, ?, ?)');
+    const move = this.stmt('UPDATE accounts SET balc = balc - ? WHERE psn_no = ?');
     for (const d of debits) {
       debit.run(rec.setl_id, d.psn_no, d.role, d.amount);
       if (move.run(d.amount, d.psn_no).changes !== 1) throw new Error(`no personal account for ${d.psn_no}`);
@@ -393,36 +404,36 @@ export class Ledger {
     if (rec.act_pay_dedc !== 0 || rec.hifp_pay !== 0) {
       // UPDATE first: SQLite checks an upsert's CHECK constraints on the would-be new row, which a negative delta fails.
       const counter = { psn_no: rec.psn_no, insutype: rec.insutype, year: rec.year, dedc: rec.act_pay_dedc, fund: rec.hifp_pay };
-      const moved = this.db
-        .prepare('UPDATE counters SET dedc_used = dedc_used + @dedc, fund_used = fund_used + @fund WHERE psn_no = @psn_no AND insutype = @insutype AND year = @year')
+      const moved = this
+        .stmt('UPDATE counters SET dedc_used = dedc_used + @dedc, fund_used = fund_used + @fund WHERE psn_no = @psn_no AND insutype = @insutype AND year = @year')
         .run(counter).changes;
-      if (moved === 0) this.db.prepare('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (@psn_no, @insutype, @year, @dedc, @fund)').run(counter);
+      if (moved === 0) this.stmt('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (@psn_no, @insutype, @year, @dedc, @fund)').run(counter);
     }
-    const line = this.db.prepare('INSERT INTO settlement_lines (setl_id, fee_line_id) VALUES (?, ?)');
+    const line = this.stmt('INSERT INTO settlement_lines (setl_id, fee_line_id) VALUES (?, ?)');
     for (const id of feeLineIds) line.run(rec.setl_id, id);
   }
 
   settlement(setlId: string): SettlementRecord | undefined {
-    return this.db.prepare('SELECT * FROM settlements WHERE setl_id = ?').get(setlId) as SettlementRecord | undefined;
+    return this.stmt('SELECT * FROM settlements WHERE setl_id = ?').get(setlId) as SettlementRecord | undefined;
   }
 
   settlementByMsgid(msgid: string): SettlementRecord | undefined {
-    return this.db.prepare('SELECT * FROM settlements WHERE msgid = ?').get(msgid) as SettlementRecord | undefined;
+    return this.stmt('SELECT * FROM settlements WHERE msgid = ?').get(msgid) as SettlementRecord | undefined;
   }
 
   /** The record in force that undoes this one: a cancellation in force, or a reversal. */
   undoneBy(setlId: string): SettlementRecord | undefined {
-    return this.db
-      .prepare(`SELECT * FROM settlements u WHERE u.init_setl_id = ? AND (u.kind = 'reversal' OR ${IN_FORCE('u')}) ORDER BY seq LIMIT 1`)
+    return this
+      .stmt(`SELECT * FROM settlements u WHERE u.init_setl_id = ? AND (u.kind = 'reversal' OR ${IN_FORCE('u')}) ORDER BY seq LIMIT 1`)
       .get(setlId) as SettlementRecord | undefined;
   }
 
   debits(setlId: string): Debit[] {
-    return this.db.prepare('SELECT psn_no, role, amount FROM settlement_debits WHERE setl_id = ? ORDER BY rowid').all(setlId) as Debit[];
+    return this.stmt('SELECT psn_no, role, amount FROM settlement_debits WHERE setl_id = ? ORDER BY rowid').all(setlId) as Debit[];
   }
 
   settlementLineIds(setlId: string): number[] {
-    return (this.db.prepare('SELECT fee_line_id FROM settlement_lines WHERE setl_id = ? ORDER BY fee_line_id').all(setlId) as { fee_line_id: number }[]).map(
+    return (this.stmt('SELECT fee_line_id FROM settlement_lines WHERE setl_id = ? ORDER BY fee_line_id').all(setlId) as { fee_line_id: number }[]).map(
       (r) => r.fee_line_id,
     );
   }
@@ -430,7 +441,7 @@ export class Ledger {
   /** Fee lines that are withdrawn, or held by another settlement in force. */
   linesTakenElsewhere(ids: number[], exceptSetlId: string): number {
     if (ids.length === 0) return 0;
-    const q = this.db.prepare(
+    const q = this.stmt(
       `SELECT (EXISTS (SELECT 1 FROM fee_line_withdrawals w WHERE w.fee_line_id = @id)
         OR EXISTS (SELECT 1 FROM settlement_lines sl JOIN settlements s ON s.setl_id = sl.setl_id
                    WHERE sl.fee_line_id = @id AND s.setl_id <> @except AND ${IN_FORCE('s')})) AS taken`,
@@ -440,8 +451,8 @@ export class Ledger {
 
   /** Settlement records of an institution dated in [from, to], for reconciliation; reversed records and their reversals are left out. */
   recordsForReconciliation(q: { fixmedins_code: string; from: string; to: string; setl_optins?: string | undefined }): (SettlementRecord & { in_force: 0 | 1 })[] {
-    return this.db
-      .prepare(
+    return this
+      .stmt(
         `SELECT s.*, ${IN_FORCE('s')} AS in_force FROM settlements s
          WHERE s.fixmedins_code = @code AND s.setl_date BETWEEN @from AND @to AND s.kind <> 'reversal'
            AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.kind = 'reversal' AND r.init_setl_id = s.setl_id)
@@ -458,7 +469,7 @@ export class Ledger {
   verifyChain(): { ok: true; records: number } | { ok: false; records: number; seq: number | null; setl_id: string | null; problem: string } {
     let prev = GENESIS_HASH;
     let n = 0;
-    for (const row of this.db.prepare('SELECT * FROM settlements ORDER BY seq').iterate() as Iterable<SettlementRecord & { seq: number; prev_hash: string; hash: string }>) {
+    for (const row of this.stmt('SELECT * FROM settlements ORDER BY seq').iterate() as Iterable<SettlementRecord & { seq: number; prev_hash: string; hash: string }>) {
       n++;
       const at = { records: n, seq: row.seq, setl_id: row.setl_id };
       if (row.prev_hash !== prev) return { ok: false, ...at, problem: 'the record before it was deleted, or records were reordered' };

@@ -3,7 +3,7 @@
  * ledger transaction; a retried msgid is answered from the stored response; a refusal writes
  * nothing but a line in the audit log of attempts.
  */
-import { compactTime, localDateTime, type Clock } from '../core/clock.ts';
+import { stamp, type Clock } from '../core/clock.ts';
 import { Refusal } from '../core/settle.ts';
 import type { Person } from '../core/world.ts';
 import { log } from '../log.ts';
@@ -60,9 +60,10 @@ export class Platform {
 
   private apply(env: RequestEnvelope, opts: CallOptions): ResponseEnvelope {
     const world = this.ledger.world();
+    const now = stamp(this.clock);
     const extra = this.ext.extra?.[env.infno];
     const idempotent = extra ? extra.idempotent : true;
-    const msgid = env.msgid || (idempotent && opts.fillMsgid ? `${env.fixmedins_code}${compactTime(this.clock)}${String(this.ledger.nextSeq('msgid') % 10_000).padStart(4, '0')}` : '');
+    const msgid = env.msgid || (idempotent && opts.fillMsgid ? `${env.fixmedins_code}${now.compact}${String(this.ledger.nextSeq('msgid') % 10_000).padStart(4, '0')}` : '');
     const hash = bodyHash(env);
     if (idempotent) {
       const stored = this.ledger.findMessage(msgid);
@@ -75,7 +76,7 @@ export class Platform {
     const institution = world.institutions.get(env.fixmedins_code);
     if (!institution) throw new Refusal('institution_unknown', `institution ${env.fixmedins_code} is not known to the platform`);
     if (!institution.designated) throw new Refusal('not_designated', `institution ${env.fixmedins_code} is not a designated medical-insurance institution`);
-    const base = { ledger: this.ledger, world, clock: this.clock, env: { ...env, msgid }, institution, msgid };
+    const base = { ledger: this.ledger, world, clock: this.clock, env: { ...env, msgid }, institution, msgid, stamp: now };
     let output: unknown;
     if (extra) {
       output = extra.run(base, env.input);
@@ -94,9 +95,9 @@ export class Platform {
     }
     const response: ResponseEnvelope = {
       infcode: 0,
-      inf_refmsgid: `${world.data.world.admdvs}${compactTime(this.clock)}${String(this.ledger.nextSeq('refmsg')).padStart(10, '0')}`,
-      refmsg_time: compactTime(this.clock, true),
-      respond_time: compactTime(this.clock, true),
+      inf_refmsgid: `${world.data.world.admdvs}${now.compact}${String(this.ledger.nextSeq('refmsg')).padStart(10, '0')}`,
+      refmsg_time: now.compactMs,
+      respond_time: now.compactMs,
       err_msg: null,
       output,
     };
@@ -108,7 +109,7 @@ export class Platform {
         body_hash: hash,
         request: JSON.stringify({ ...env, msgid }),
         response: JSON.stringify(response),
-        at: localDateTime(this.clock),
+        at: now.time,
       });
     }
     return response;
@@ -118,6 +119,7 @@ export class Platform {
     const refusal =
       err instanceof Refusal ? err : new Refusal('internal_error', `medpos could not process the request: ${err instanceof Error ? err.message : String(err)}`);
     if (!(err instanceof Refusal)) log.error({ err }, 'unexpected error while handling a request');
+    const now = stamp(this.clock);
     let serial = 0;
     try {
       this.ledger.transaction(() => {
@@ -127,7 +129,7 @@ export class Platform {
           infno: env?.infno ?? null,
           err_code: refusal.err_code,
           err_msg: refusal.message,
-          at: localDateTime(this.clock),
+          at: now.time,
         });
       });
     } catch (auditErr) {
@@ -141,9 +143,9 @@ export class Platform {
     }
     return {
       infcode: -1,
-      inf_refmsgid: `${admdvs}${compactTime(this.clock)}${String(serial).padStart(10, '0')}`,
-      refmsg_time: compactTime(this.clock, true),
-      respond_time: compactTime(this.clock, true),
+      inf_refmsgid: `${admdvs}${now.compact}${String(serial).padStart(10, '0')}`,
+      refmsg_time: now.compactMs,
+      respond_time: now.compactMs,
       err_msg: refusal.message,
       err_code: refusal.err_code,
       output: null,

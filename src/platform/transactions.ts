@@ -1,5 +1,5 @@
 /** The platform's transactions (settlement.md section 2), each run inside one ledger transaction. */
-import { compactTime, localDate, localDateTime, type Clock } from '../core/clock.ts';
+import type { Clock, Stamp } from '../core/clock.ts';
 import { fenToYuan, ratioToNumber, type Fen } from '../core/money.ts';
 import { activeInsurance, checkMedType, computeSplit, donorsFor, Refusal, splitLine, type LineSplit, type Payer, type Split } from '../core/settle.ts';
 import type { Institution, Person, WorldIndex } from '../core/world.ts';
@@ -15,19 +15,18 @@ export interface Ctx {
   env: RequestEnvelope;
   institution: Institution;
   msgid: string;
+  /** The request's instant: every date and time it writes. */
+  stamp: Stamp;
   tokens: TokenResolver;
 }
 
 const money = (fen: Fen) => fenToYuan(fen);
 const e4 = (n: number) => n / 10_000;
 
-function today(ctx: Ctx) {
-  return { date: localDate(ctx.clock), time: localDateTime(ctx.clock), compact: compactTime(ctx.clock) };
-}
 
 function newId(ctx: Ctx, prefix: string): string {
   const n = ctx.ledger.nextSeq(prefix);
-  return `${ctx.world.data.world.admdvs}${prefix}${compactTime(ctx.clock)}${String(n).padStart(6, '0')}`;
+  return `${ctx.world.data.world.admdvs}${prefix}${ctx.stamp.compact}${String(n).padStart(6, '0')}`;
 }
 
 function age(brdy: string, date: string): number {
@@ -80,8 +79,9 @@ function setlDetail(insutype: string, s: Pick<Split, 'hifp_pay' | 'inscp_scp_amt
 
 function setlInfo(ctx: Ctx, p: { patient: Person; insutype: string; med_type: string; cert_type: string; amounts: Amounts; pool_prop_selfpay: number; balc: Fen }) {
   const b = p.patient.baseinfo;
+  const a = p.amounts;
   const ins = p.patient.insuinfo.find((i) => i.insutype === p.insutype);
-  const date = localDate(ctx.clock);
+  const date = ctx.stamp.date;
   return {
     psn_no: b.psn_no,
     psn_name: b.psn_name,
@@ -94,10 +94,21 @@ function setlInfo(ctx: Ctx, p: { patient: Person; insutype: string; med_type: st
     insutype: p.insutype,
     psn_type: ins?.psn_type ?? '',
     cvlserv_flag: ins?.cvlserv_flag ?? '0',
-    setl_time: localDateTime(ctx.clock),
+    setl_time: ctx.stamp.time,
     mdtrt_cert_type: p.cert_type,
     med_type: p.med_type,
-    ...Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, money(p.amounts[f])])),
+    medfee_sumamt: money(a.medfee_sumamt),
+    fulamt_ownpay_amt: money(a.fulamt_ownpay_amt),
+    overlmt_selfpay: money(a.overlmt_selfpay),
+    preselfpay_amt: money(a.preselfpay_amt),
+    inscp_scp_amt: money(a.inscp_scp_amt),
+    act_pay_dedc: money(a.act_pay_dedc),
+    hifp_pay: money(a.hifp_pay),
+    fund_pay_sumamt: money(a.fund_pay_sumamt),
+    psn_part_amt: money(a.psn_part_amt),
+    acct_pay: money(a.acct_pay),
+    acct_mulaid_pay: money(a.acct_mulaid_pay),
+    psn_cash_pay: money(a.psn_cash_pay),
     pool_prop_selfpay: p.pool_prop_selfpay,
     cvlserv_pay: 0,
     hifes_pay: 0,
@@ -126,18 +137,14 @@ interface Bill {
   lines: { row: { feedetl_sn: string; med_list_codg: string; pricE4: number; cntE4: number; amount: Fen; hosp_appr_flag?: string | null | undefined } }[];
 }
 
-function counterYear(ctx: Ctx): number {
-  return Number(localDate(ctx.clock).slice(0, 4));
-}
-
 function priceBill(ctx: Ctx, bill: Bill): { lines: LineSplit[]; split: Split } {
-  const date = localDate(ctx.clock);
+  const date = ctx.stamp.date;
   checkMedType(ctx.institution, bill.med_type);
   const lines = bill.lines.map(({ row }) =>
     splitLine({ ...row, hosp_appr_flag: row.hosp_appr_flag ?? undefined }, ctx.world.catalog.get(row.med_list_codg), date),
   );
   const psnNo = bill.patient.baseinfo.psn_no;
-  const { dedcUsed, fundUsed } = ctx.ledger.counters(psnNo, bill.insutype, counterYear(ctx));
+  const { dedcUsed, fundUsed } = ctx.ledger.counters(psnNo, bill.insutype, ctx.stamp.year);
   const payers = bill.payer.kind === 'own' ? donorsFor(ctx.world, psnNo) : [bill.payer.holderPsnNo];
   const balances = new Map<string, Fen>([psnNo, ...payers].map((p) => [p, ctx.ledger.balance(p)]));
   const split = computeSplit(
@@ -164,7 +171,7 @@ function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: string, 
 function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, certType: string, lineIds: number[]) {
   const setl_id = newId(ctx, 'S');
   const out = settlementOutput(ctx, bill, split, certType, { setl_id, mdtrt_id: mdtrtId });
-  const t = today(ctx);
+  const t = ctx.stamp;
   const rec: SettlementRecord = {
     setl_id,
     kind: 'settle',
@@ -179,7 +186,7 @@ function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, c
     med_type: bill.med_type,
     setl_time: t.time,
     setl_date: t.date,
-    year: counterYear(ctx),
+    year: ctx.stamp.year,
     ...pickAmounts(split),
     balc: split.balc,
     msgid: ctx.msgid,
@@ -196,7 +203,7 @@ function pickAmounts(a: Amounts): Amounts {
 /** Writes a record that undoes `orig` (a cancellation, or a 2601 reversal): every amount and debit negated. */
 function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal', debits: Debit[]) {
   const setl_id = newId(ctx, kind === 'cancel' ? 'C' : 'R');
-  const t = today(ctx);
+  const t = ctx.stamp;
   const negated = Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, -orig[f]])) as Amounts;
   const reversed = debits.map((d) => ({ ...d, amount: -d.amount }));
   const ownDelta = reversed.filter((d) => d.psn_no === orig.psn_no).reduce((s, d) => s + d.amount, 0);
@@ -268,7 +275,7 @@ function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   const d = input.druginfo;
   checkMedType(ctx.institution, d.med_type);
   uniqueSn(input.drugdetail.map((l) => l.feedetl_sn), 'in drugdetail');
-  const who = identifyFor(ctx.world, d.psn_no, certOf(d), localDate(ctx.clock), ctx.tokens);
+  const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
   const bill: Bill = {
     patient: who.patient,
     payer: who.payer,
@@ -281,7 +288,7 @@ function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   const { lines, split } = priceBill(ctx, bill);
   const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row));
   if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
-  const t = today(ctx);
+  const t = ctx.stamp;
   const mdtrt_id = newId(ctx, 'M');
   ctx.ledger.insertVisit({
     mdtrt_id,
@@ -320,7 +327,7 @@ function outpatient(ctx: Ctx, d: Inputs['2206']['data'], settle: boolean) {
   checkMedType(ctx.institution, d.med_type);
   const visit = openVisit(ctx, d.mdtrt_id, d.psn_no);
   if (visit.insutype !== d.insutype) throw new Refusal('visit_mismatch', `visit ${d.mdtrt_id} was registered under insutype ${visit.insutype}, not ${d.insutype}`);
-  const who = identifyFor(ctx.world, d.psn_no, certOf(d), localDate(ctx.clock), ctx.tokens);
+  const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
   const rows = ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
   if (rows.length === 0) throw new Refusal('no_fee_lines', `visit ${d.mdtrt_id} has no unsettled fee lines${d.chrg_bchno && d.chrg_bchno !== '0000' ? ` in batch ${d.chrg_bchno}` : ''}`);
   const bill: Bill = {
@@ -340,7 +347,7 @@ function outpatient(ctx: Ctx, d: Inputs['2206']['data'], settle: boolean) {
 function personInfo(ctx: Ctx, p: Person) {
   const b = p.baseinfo;
   return {
-    baseinfo: { ...b, age: age(b.brdy, localDate(ctx.clock)) },
+    baseinfo: { ...b, age: age(b.brdy, ctx.stamp.date) },
     insuinfo: p.insuinfo.map((i) => ({
       ...i,
       balc: i.insutype === '310' ? money(ctx.ledger.balance(b.psn_no)) : 0,
@@ -433,13 +440,13 @@ type InputKey<T extends string> = T extends '2102' ? '2101' : T extends '2207' ?
 /** Each transaction code, the input schema it reads, and what it does. */
 export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler<InputKey<T> & keyof Inputs> } = {
   '9001': (ctx, input) => {
-    const t = today(ctx);
+    const t = ctx.stamp;
     const sign_no = `${t.compact}${String(ctx.ledger.nextSeq('sign_no')).padStart(6, '0')}`;
     ctx.ledger.recordSignIn({ sign_no, fixmedins_code: ctx.institution.fixmedins_code, opter_no: input.signIn.opter_no, at: t.time, msgid: ctx.msgid });
     return { signinoutb: { sign_time: t.time, sign_no } };
   },
   '1101': (ctx, input) => {
-    const who = identify(ctx.world, input.data, localDate(ctx.clock), ctx.tokens);
+    const who = identify(ctx.world, input.data, ctx.stamp.date, ctx.tokens);
     return personInfo(ctx, who.patient);
   },
   '1312': (ctx, input) => {
@@ -471,9 +478,9 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
   '2201': (ctx, input) => {
     requireKind(ctx.institution, 'hospital', '2201');
     const d = input.data;
-    const who = identifyFor(ctx.world, d.psn_no, certOf(d), localDate(ctx.clock), ctx.tokens);
+    const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
     activeInsurance(who.patient, d.insutype);
-    const t = today(ctx);
+    const t = ctx.stamp;
     const mdtrt_id = newId(ctx, 'M');
     ctx.ledger.insertVisit({
       mdtrt_id,
@@ -496,19 +503,19 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
     openVisit(ctx, d.mdtrt_id, d.psn_no);
     const settled = ctx.ledger.feeLines(d.mdtrt_id).length !== ctx.ledger.feeLines(d.mdtrt_id, { unsettledOnly: true }).length;
     if (settled) throw new Refusal('visit_settled', `visit ${d.mdtrt_id} has a settlement in force: cancel it (2208) first`);
-    ctx.ledger.addVisitEvent({ mdtrt_id: d.mdtrt_id, kind: 'cancel', body: JSON.stringify(d), msgid: ctx.msgid, at: today(ctx).time });
+    ctx.ledger.addVisitEvent({ mdtrt_id: d.mdtrt_id, kind: 'cancel', body: JSON.stringify(d), msgid: ctx.msgid, at: ctx.stamp.time });
     return {};
   },
   '2203': (ctx, input) => {
     const m = input.mdtrtinfo;
     openVisit(ctx, m.mdtrt_id, m.psn_no);
     checkMedType(ctx.institution, m.med_type);
-    ctx.ledger.addVisitEvent({ mdtrt_id: m.mdtrt_id, kind: 'info', body: JSON.stringify({ ...m, diseinfo: input.diseinfo ?? [] }), msgid: ctx.msgid, at: today(ctx).time });
+    ctx.ledger.addVisitEvent({ mdtrt_id: m.mdtrt_id, kind: 'info', body: JSON.stringify({ ...m, diseinfo: input.diseinfo ?? [] }), msgid: ctx.msgid, at: ctx.stamp.time });
     return {};
   },
   '2204': (ctx, input) => {
-    const date = localDate(ctx.clock);
-    const t = today(ctx);
+    const date = ctx.stamp.date;
+    const t = ctx.stamp;
     const byVisit = new Map<string, string[]>();
     for (const l of input.feedetail) byVisit.set(l.mdtrt_id, [...(byVisit.get(l.mdtrt_id) ?? []), l.feedetl_sn]);
     for (const [mdtrtId, sns] of byVisit) {
@@ -543,7 +550,7 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
     openVisit(ctx, d.mdtrt_id, d.psn_no);
     const rows = ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
     if (rows.length === 0) throw new Refusal('no_fee_lines', `visit ${d.mdtrt_id} has no unsettled fee lines to withdraw`);
-    for (const r of rows) ctx.ledger.withdrawFeeLine(r.id, ctx.msgid, today(ctx).time);
+    for (const r of rows) ctx.ledger.withdrawFeeLine(r.id, ctx.msgid, ctx.stamp.time);
     return {};
   },
   '2206': (ctx, input) => outpatient(ctx, input.data, false),

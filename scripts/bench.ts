@@ -1,0 +1,219 @@
+/**
+ * `npm run bench [-- --quick] [--json FILE] [--svg FILE]`: medpos's speed against the limit of its
+ * own storage, measured side by side in one run.
+ *  (a) durable settlements per second through the whole transaction layer (the handler `medpos call`
+ *      uses), against raw better-sqlite3 prepared statements writing exactly the rows a settlement
+ *      writes, one BEGIN IMMEDIATE ... COMMIT each, same journal mode and synchronous setting;
+ *  (b) the same in memory; (c) settlement latency with 10k and with 1M ledger rows;
+ *  (d) replay throughput of a 10k-step scenario; (e) the card and scanner figures.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FixedClock } from '../src/core/clock.ts';
+import { Ledger } from '../src/ledger/ledger.ts';
+import { runScenario, type Scenario } from '../src/replay/replay.ts';
+import { freshLedger, saleRequest, type Figures } from './bench-lib.ts';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, svg: { type: 'string' } } });
+const quick = values.quick!;
+const dir = mkdtempSync(join(tmpdir(), 'medpos-bench-'));
+const say = (s: string) => process.stderr.write(`${s}\n`);
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** The rows one settlement writes, copied from a real one, so the baseline writes the same contents. */
+function captureRows(ledger: Ledger) {
+  const one = <T>(sql: string) => ledger.db.prepare(sql).get() as T;
+  return {
+    visit: one<Record<string, unknown>>('SELECT * FROM visits ORDER BY rowid DESC LIMIT 1'),
+    line: one<Record<string, unknown>>('SELECT * FROM fee_lines ORDER BY id DESC LIMIT 1'),
+    settlement: one<Record<string, unknown>>('SELECT * FROM settlements ORDER BY seq DESC LIMIT 1'),
+    debit: one<Record<string, unknown>>('SELECT * FROM settlement_debits ORDER BY rowid DESC LIMIT 1'),
+    message: one<Record<string, unknown>>('SELECT * FROM messages ORDER BY rowid DESC LIMIT 1'),
+  };
+}
+
+/** Raw prepared statements writing what the platform writes for one 2102. */
+function rawWriter(ledger: Ledger, rows: ReturnType<typeof captureRows>) {
+  const db = ledger.db;
+  const cols = (o: Record<string, unknown>) => Object.keys(o);
+  const insert = (table: string, o: Record<string, unknown>) =>
+    db.prepare(`INSERT INTO ${table} (${cols(o).join(', ')}) VALUES (${cols(o).map((c) => '@' + c).join(', ')})`);
+  const { seq: _seq, ...settlement } = rows.settlement;
+  const { id: _id, ...line } = rows.line;
+  const s = {
+    seqs: db.prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value'),
+    visit: insert('visits', rows.visit),
+    line: insert('fee_lines', line),
+    settlement: insert('settlements', settlement),
+    debit: insert('settlement_debits', rows.debit),
+    account: db.prepare('UPDATE accounts SET balc = balc - ? WHERE psn_no = ?'),
+    lineLink: db.prepare('INSERT INTO settlement_lines (setl_id, fee_line_id) VALUES (?, ?)'),
+    head: db.prepare("INSERT INTO meta (key, value) VALUES ('chain_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+    message: insert('messages', rows.message),
+  };
+  let n = 0;
+  return db
+    .transaction(() => {
+      n++;
+      const id = `RAW${n}`;
+      for (const name of ['M', 'S', 'refmsg']) s.seqs.get(name);
+      s.visit.run({ ...rows.visit, mdtrt_id: id });
+      const lineId = s.line.run({ ...line, mdtrt_id: id }).lastInsertRowid;
+      s.settlement.run({ ...settlement, setl_id: id, mdtrt_id: id, msgid: id });
+      s.debit.run({ ...rows.debit, setl_id: id, amount: 1 });
+      s.account.run(1, rows.debit.psn_no);
+      s.lineLink.run(id, lineId);
+      s.head.run(settlement.hash);
+      s.message.run({ ...rows.message, msgid: id });
+    })
+    .immediate.bind(null);
+}
+
+/** (a)/(b): settlements per second, medpos and raw interleaved in rounds. */
+function throughput(path: string | ':memory:', rounds: number, perRound: number) {
+  const m = freshLedger(path === ':memory:' ? path : join(path, 'medpos.db'));
+  const r = freshLedger(path === ':memory:' ? path : join(path, 'raw.db'));
+  m.platform.call(saleRequest(0));
+  r.platform.call(saleRequest(0));
+  const raw = rawWriter(r.ledger, captureRows(r.ledger));
+  let tm = 0;
+  let tr = 0;
+  let i = 1;
+  for (let round = 0; round < rounds; round++) {
+    let t = now();
+    for (let k = 0; k < perRound; k++) {
+      const res = m.platform.call(saleRequest(i++));
+      if (res.infcode !== 0) throw new Error(`bench settlement refused: ${res.err_msg}`);
+    }
+    tm += now() - t;
+    t = now();
+    for (let k = 0; k < perRound; k++) raw();
+    tr += now() - t;
+  }
+  const n = rounds * perRound;
+  m.ledger.close();
+  r.ledger.close();
+  return { medpos_per_s: (n / tm) * 1000, raw_per_s: (n / tr) * 1000, ratio: tr / tm, settlements: n };
+}
+
+/** (c): median settlement latency with `rows` settlement records already in the ledger. */
+function latencyAt(rows: number, samples: number): number {
+  const path = join(dir, `lat-${rows}.db`);
+  const { ledger, platform } = freshLedger(path);
+  platform.call(saleRequest(0));
+  const base = ledger.db.prepare('SELECT * FROM settlements LIMIT 1').get() as Record<string, unknown>;
+  const { seq: _s, ...row } = base;
+  const ins = ledger.db.prepare(`INSERT INTO settlements (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((c) => '@' + c).join(', ')})`);
+  ledger.db.pragma('synchronous = OFF');
+  const batch = ledger.db.transaction((from: number, to: number) => {
+    for (let k = from; k < to; k++) ins.run({ ...row, setl_id: `FILL${k}`, msgid: `FILL${k}`, mdtrt_id: `FILL${k}`, setl_date: '2026-01-01' });
+  });
+  for (let k = 1; k < rows; k += 50_000) batch(k, Math.min(rows, k + 50_000));
+  ledger.db.pragma('synchronous = FULL');
+  // the filler is not chained: move the chain head to the newest real record
+  const times: number[] = [];
+  for (let k = 0; k < samples; k++) {
+    const t = now();
+    const res = platform.call(saleRequest(10_000_000 + k));
+    times.push(now() - t);
+    if (res.infcode !== 0) throw new Error(`bench settlement refused: ${res.err_msg}`);
+  }
+  ledger.close();
+  rmSync(path, { force: true });
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** (d): a scenario of `steps` pre-settlements and settlements, replayed. */
+function replayThroughput(steps: number) {
+  const scenario: Scenario = {
+    format: 'medpos-scenario/1',
+    name: 'bench',
+    world: 'fixtures/worlds/demo',
+    now: '2026-11-20T10:00:00+08:00',
+    fixmedins_code: 'P44030000001',
+    steps: Array.from({ length: steps }, (_, k) => ({ call: k % 2 ? '2102' : '2101', input: saleRequest(k).input, expect: { infcode: 0 } })),
+  };
+  const t = now();
+  const r = runScenario(scenario, process.cwd(), (line) => say(line));
+  const ms = now() - t;
+  if (r.failed) throw new Error(`bench replay: ${r.failed} steps failed`);
+  return { steps, steps_per_s: (steps / ms) * 1000 };
+}
+
+async function deviceFigures(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  try {
+    const { benchCard } = (await import('./bench-card.ts')) as { benchCard: (o?: { quick?: boolean }) => Promise<Record<string, unknown>> };
+    out.card = await benchCard({ quick });
+  } catch (err) {
+    out.card = { skipped: `card bench unavailable: ${(err as Error).message}` };
+  }
+  try {
+    const { benchScanner } = (await import('./bench-scanner.ts')) as { benchScanner: (o?: { quick?: boolean }) => Promise<Record<string, unknown>> };
+    out.scanner = await benchScanner({ quick });
+  } catch (err) {
+    out.scanner = { skipped: `scanner bench unavailable: ${(err as Error).message}` };
+  }
+  return out;
+}
+
+const figures: Figures = {};
+try {
+  say(`bench: ${quick ? 'quick' : 'full'} run`);
+  const durable = throughput(dir, quick ? 3 : 10, quick ? 100 : 300);
+  figures.settle_vs_sqlite_durable = durable.ratio;
+  figures.durable = durable;
+  say(`(a) durable: medpos ${durable.medpos_per_s.toFixed(0)}/s, raw SQLite ${durable.raw_per_s.toFixed(0)}/s, ratio ${durable.ratio.toFixed(3)}`);
+  const memory = throughput(':memory:', quick ? 3 : 10, quick ? 300 : 2000);
+  figures.settle_vs_sqlite_memory = memory.ratio;
+  figures.memory = memory;
+  say(`(b) memory: medpos ${memory.medpos_per_s.toFixed(0)}/s, raw SQLite ${memory.raw_per_s.toFixed(0)}/s, ratio ${memory.ratio.toFixed(3)}`);
+  const small = 10_000;
+  const large = quick ? 100_000 : 1_000_000;
+  const l1 = latencyAt(small, quick ? 50 : 200);
+  const l2 = latencyAt(large, quick ? 50 : 200);
+  figures.latency = { rows_small: small, ms_small: l1, rows_large: large, ms_large: l2, growth: l2 / l1 };
+  say(`(c) latency: ${l1.toFixed(2)} ms at ${small} rows, ${l2.toFixed(2)} ms at ${large} rows, growth ${(l2 / l1).toFixed(2)}x`);
+  figures.replay = replayThroughput(quick ? 2_000 : 10_000);
+  say(`(d) replay: ${figures.replay.steps_per_s.toFixed(0)} steps/s over ${figures.replay.steps} steps`);
+  Object.assign(figures, await deviceFigures());
+  say(`(e) devices: ${JSON.stringify({ card: figures.card, scanner: figures.scanner })}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+process.stdout.write(`${table(figures)}\n`);
+if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
+if (values.svg) writeFileSync(values.svg, chart(figures));
+
+function table(f: Figures): string {
+  const rows = [
+    ['(a) durable settlements/s', f.durable!.medpos_per_s.toFixed(0), f.durable!.raw_per_s.toFixed(0), f.durable!.ratio.toFixed(3)],
+    ['(b) in-memory settlements/s', f.memory!.medpos_per_s.toFixed(0), f.memory!.raw_per_s.toFixed(0), f.memory!.ratio.toFixed(3)],
+    [`(c) latency ms, ${f.latency!.rows_small} vs ${f.latency!.rows_large} rows`, f.latency!.ms_small.toFixed(2), f.latency!.ms_large.toFixed(2), f.latency!.growth.toFixed(2)],
+    ['(d) replay steps/s', f.replay!.steps_per_s.toFixed(0), '', ''],
+  ];
+  const head = '| figure | medpos | baseline | ratio |\n|---|---|---|---|';
+  return [head, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function chart(f: Figures): string {
+  const bars = [
+    ['durable medpos', f.durable!.medpos_per_s],
+    ['durable raw', f.durable!.raw_per_s],
+    ['memory medpos', f.memory!.medpos_per_s],
+    ['memory raw', f.memory!.raw_per_s],
+  ] as const;
+  const max = Math.max(...bars.map((b) => b[1]));
+  const rows = bars
+    .map(([label, v], i) => {
+      const y = 30 + i * 34;
+      const w = Math.max(1, (v / max) * 420);
+      return `<text x="10" y="${y + 16}" font-size="13">${label}</text><rect x="130" y="${y}" width="${w.toFixed(1)}" height="24" fill="${label.endsWith('raw') ? '#9aa5b1' : '#2f6fb0'}"/><text x="${(136 + w).toFixed(1)}" y="${y + 16}" font-size="12">${v.toFixed(0)}/s</text>`;
+    })
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="180" font-family="sans-serif"><text x="10" y="18" font-size="14" font-weight="bold">Settlements per second (higher is better)</text>${rows}</svg>\n`;
+}
