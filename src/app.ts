@@ -5,6 +5,7 @@ import { parseWorld, readWorldFiles, type World } from './core/world.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { Platform } from './platform/platform.ts';
 import { ecertExtensions, newPlatformKey } from './platform/ecert.ts';
+import { MAX_REQUEST_BYTES } from './platform/envelope.ts';
 import { log } from './log.ts';
 
 /** A mistake in how medpos was called: exit code 2. */
@@ -74,6 +75,7 @@ function findPsnNo(value: unknown, depth = 0): string | undefined {
  * person named, and a msgid generated when the request is applied.
  */
 export function fillEnvelope(platform: Platform, infno: string, text: string, fixmedinsCode: string | undefined): { request: unknown; filled: boolean } {
+  if (Buffer.byteLength(text) > MAX_REQUEST_BYTES) return { request: text, filled: false }; // refused as too_large
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -162,18 +162,21 @@ export function poolRatio(policy: Policy, insutype: string, psnType: string, hos
   return r;
 }
 
-/** Can `donor` give to `beneficiary` by family mutual aid under this policy? */
-export function boundRelation(policy: Policy, donor: Person, beneficiaryPsnNo: string): string | undefined {
-  const bond = donor.family?.find((f) => f.psn_no === beneficiaryPsnNo);
-  if (!bond || !(policy.mulaid_relations as string[]).includes(bond.relation)) return undefined;
-  const emp = donor.insuinfo.find((i) => i.insutype === '310');
-  return emp && emp.psn_insu_stas === '1' ? bond.relation : undefined;
+/** The relation by which `holder` bound `relativePsnNo`, if the policy allows it for mutual aid. */
+export function boundRelation(policy: Policy, holder: Person, relativePsnNo: string): string | undefined {
+  const bond = holder.family?.find((f) => f.psn_no === relativePsnNo);
+  return bond && (policy.mulaid_relations as string[]).includes(bond.relation) ? bond.relation : undefined;
 }
 
-/** Donors who bound the patient, in the order of persons.json (section 5, own-card flow). */
+/** A personal account can be spent only while its employee insurance (310) is active. */
+export function hasActiveAccount(person: Person): boolean {
+  return person.insuinfo.some((i) => i.insutype === '310' && i.psn_insu_stas === '1');
+}
+
+/** Donors who bound the patient and can give, in the order of persons.json (section 5, own-card flow). */
 export function donorsFor(world: WorldIndex, patientPsnNo: string): string[] {
   return world.data.persons
-    .filter((p) => p.baseinfo.psn_no !== patientPsnNo && boundRelation(world.policy, p, patientPsnNo) !== undefined)
+    .filter((p) => p.baseinfo.psn_no !== patientPsnNo && hasActiveAccount(p) && boundRelation(world.policy, p, patientPsnNo) !== undefined)
     .map((p) => p.baseinfo.psn_no);
 }
 
@@ -217,12 +220,13 @@ export function computeSplit(world: WorldIndex, req: SettleRequest, state: Accou
   const debits: Debit[] = [];
   let left = eligible;
   const ownBefore = state.balances.get(patient.baseinfo.psn_no) ?? 0;
-  if (req.payer.kind === 'own') {
+  if (req.payer.kind === 'own' && hasActiveAccount(patient)) {
     const own = Math.min(left, ownBefore);
     if (own > 0) debits.push({ psn_no: patient.baseinfo.psn_no, role: 'own', amount: own });
     left -= own;
   }
-  const donors = req.payer.kind === 'own' ? donorsFor(world, patient.baseinfo.psn_no) : [req.payer.holderPsnNo];
+  const holder = req.payer.kind === 'holder' ? world.persons.get(req.payer.holderPsnNo) : undefined;
+  const donors = req.payer.kind === 'own' ? donorsFor(world, patient.baseinfo.psn_no) : holder && hasActiveAccount(holder) ? [holder.baseinfo.psn_no] : [];
   for (const donor of donors) {
     if (left === 0) break;
     const give = Math.min(left, state.balances.get(donor) ?? 0);
