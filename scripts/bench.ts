@@ -127,7 +127,7 @@ function latencyAt(rows: number, samples: number): number {
 }
 
 /** (d): a scenario of `steps` pre-settlements and settlements, replayed. */
-function replayThroughput(steps: number) {
+async function replayThroughput(steps: number) {
   const scenario: Scenario = {
     format: 'medpos-scenario/1',
     name: 'bench',
@@ -137,7 +137,7 @@ function replayThroughput(steps: number) {
     steps: Array.from({ length: steps }, (_, k) => ({ call: k % 2 ? '2102' : '2101', input: saleRequest(k).input, expect: { infcode: 0 } })),
   };
   const t = now();
-  const r = runScenario(scenario, process.cwd(), (line) => say(line));
+  const r = await runScenario(scenario, process.cwd(), (line) => say(line));
   const ms = now() - t;
   if (r.failed) throw new Error(`bench replay: ${r.failed} steps failed`);
   return { steps, steps_per_s: (steps / ms) * 1000 };
@@ -177,7 +177,7 @@ try {
   const l2 = latencyAt(large, quick ? 50 : 200);
   figures.latency = { rows_small: small, ms_small: l1, rows_large: large, ms_large: l2, growth: l2 / l1 };
   say(`(c) latency: ${l1.toFixed(2)} ms at ${small} rows, ${l2.toFixed(2)} ms at ${large} rows, growth ${(l2 / l1).toFixed(2)}x`);
-  figures.replay = replayThroughput(quick ? 2_000 : 10_000);
+  figures.replay = await replayThroughput(quick ? 2_000 : 10_000);
   say(`(d) replay: ${figures.replay.steps_per_s.toFixed(0)} steps/s over ${figures.replay.steps} steps`);
   Object.assign(figures, await deviceFigures());
   say(`(e) devices: ${JSON.stringify({ card: figures.card, scanner: figures.scanner })}`);

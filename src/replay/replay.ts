@@ -8,23 +8,44 @@ import { z } from 'zod';
 import { FixedClock, localDate } from '../core/clock.ts';
 import { parseWorld, readWorldFiles } from '../core/world.ts';
 import { Ledger } from '../ledger/ledger.ts';
-import { newPlatformKey } from '../platform/ecert.ts';
+import { issueEcert, newPlatformKey } from '../platform/ecert.ts';
+import type { Platform } from '../platform/platform.ts';
+import type { WorldIndex } from '../core/world.ts';
+import type { ScanEvent } from '../drivers/scanner/driver.ts';
+import { openScannerLane, type ScannerLane } from './scanner-lane.ts';
 import { createPlatform, fillEnvelope } from '../app.ts';
 
-const step = z.strictObject({
+const common = {
   name: z.string().optional(),
   /** Move the clock before this step (ISO 8601 with offset). */
   now: z.string().optional(),
-  call: z.string().regex(/^(\d{4}[A-Z]?|ec\.query)$/, 'must be a transaction code'),
   fixmedins_code: z.string().optional(),
+  /** Dotted paths into the step's result and the values they must hold. */
+  expect: z.record(z.string(), z.unknown()).default({}),
+  /** Names for values of the result, usable as "${name}" in later inputs. */
+  save: z.record(z.string(), z.string()).optional(),
+};
+
+/** A platform transaction; its result is the response envelope. */
+const callStep = z.strictObject({
+  ...common,
+  call: z.string().regex(/^(\d{4}[A-Z]?|ec\.query)$/, 'must be a transaction code'),
   /** Envelope fields to set (msgid, for a retry); the rest is filled as `medpos call` fills it. */
   envelope: z.record(z.string(), z.unknown()).optional(),
   input: z.record(z.string(), z.unknown()),
-  /** Dotted paths into the response and the values they must hold. */
-  expect: z.record(z.string(), z.unknown()).default({}),
-  /** Names for values of the response, usable as "${name}" in later inputs. */
-  save: z.record(z.string(), z.string()).optional(),
 });
+
+/** A person shows their e-certificate: a code issued now (or `age_s` ago) is scanned and sent to ec.query. */
+const showEcertStep = z.strictObject({
+  ...common,
+  show_ecert: z.strictObject({ psn_no: z.string().min(1), ttl_s: z.number().int().positive().optional(), age_s: z.number().int().min(0).optional() }),
+});
+
+/** The scanner reads a line (a barcode, a trace code, anything); the result says how it was classified and which item it names. */
+const scanStep = z.strictObject({ ...common, scan: z.string().max(200_000) });
+
+const step = z.union([callStep, showEcertStep, scanStep]);
+type Step = z.infer<typeof step>;
 
 export const scenarioSchema = z.strictObject({
   format: z.literal('medpos-scenario/1'),
@@ -68,37 +89,81 @@ function same(expected: unknown, got: unknown): boolean {
   return JSON.stringify(expected) === JSON.stringify(got);
 }
 
+/** What the devices of a scenario are: opened on first use, closed at its end. */
+class Devices {
+  private scanner: ScannerLane | undefined;
+  async scan(text: string): Promise<ScanEvent> {
+    this.scanner ??= await openScannerLane();
+    return this.scanner.scan(text);
+  }
+  async close(): Promise<void> {
+    await this.scanner?.close();
+  }
+}
+
+interface StepContext {
+  platform: Platform;
+  clock: FixedClock;
+  ledger: Ledger;
+  devices: Devices;
+  world: WorldIndex;
+  fixmedins_code: string | undefined;
+  vars: Map<string, unknown>;
+}
+
+/** Runs one step; returns what its expectations are matched against. */
+async function runStep(s: Step, c: StepContext): Promise<unknown> {
+  const institution = s.fixmedins_code ?? c.fixmedins_code;
+  if ('call' in s) {
+    const input = substitute(s.input, c.vars) as Record<string, unknown>;
+    const filled = fillEnvelope(c.platform, s.call, JSON.stringify(input), institution);
+    const request = typeof filled.request === 'object' ? { ...(filled.request as Record<string, unknown>), ...(substitute(s.envelope ?? {}, c.vars) as Record<string, unknown>) } : filled.request;
+    return c.platform.call(request, { fillMsgid: filled.filled && !s.envelope?.msgid });
+  }
+  if ('show_ecert' in s) {
+    const { psn_no, ttl_s, age_s = 0 } = substitute(s.show_ecert, c.vars) as typeof s.show_ecert;
+    const then = { now: () => new Date(c.clock.now().getTime() - age_s * 1000), offsetMinutes: c.clock.offsetMinutes };
+    const code = issueEcert(c.ledger, then, psn_no, ttl_s);
+    const scan = await c.devices.scan(code);
+    if (scan.kind !== 'ecert') return { scan };
+    const filled = fillEnvelope(c.platform, 'ec.query', JSON.stringify({ data: { orgId: institution, businessType: '01101', ecQrCode: scan.text } }), institution);
+    return { scan, ...c.platform.call(filled.request, { fillMsgid: true }) };
+  }
+  const scan = await c.devices.scan(substitute(s.scan, c.vars) as string);
+  const item = scan.kind === 'ean13' || scan.kind === 'trace' ? c.world.itemByBarcode(scan.text) : undefined;
+  return { ...scan, item: item?.hilist_code ?? null, item_name: item?.hilist_name ?? null };
+}
+
 export interface ReplayResult {
   passed: number;
   failed: number;
 }
 
 /** Runs one scenario; reports each differing step through `report`. */
-export function runScenario(scenario: Scenario, baseDir: string, report: (line: string) => void): ReplayResult {
+export async function runScenario(scenario: Scenario, baseDir: string, report: (line: string) => void): Promise<ReplayResult> {
   const raw = readWorldFiles(resolve(baseDir, scenario.world));
   const world = parseWorld(raw);
   const clock = new FixedClock(scenario.now);
   const ledger = new Ledger(':memory:');
+  const devices = new Devices();
   const result = { passed: 0, failed: 0 };
   try {
     ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)), newPlatformKey());
-    const platform = createPlatform(ledger, clock);
-    const vars = new Map<string, unknown>();
-    scenario.steps.forEach((s, i) => {
-      const label = `${scenario.name} step ${i + 1}${s.name ? ` (${s.name})` : ''} [${s.call}]`;
+    const c: StepContext = { platform: createPlatform(ledger, clock), clock, ledger, devices, world: ledger.world(), fixmedins_code: scenario.fixmedins_code, vars: new Map() };
+    for (const [i, s] of scenario.steps.entries()) {
+      const what = 'call' in s ? s.call : 'show_ecert' in s ? 'show_ecert' : 'scan';
+      const label = `${scenario.name} step ${i + 1}${s.name ? ` (${s.name})` : ''} [${what}]`;
       const diffs: string[] = [];
       try {
         if (s.now) clock.set(s.now);
-        const input = substitute(s.input, vars) as Record<string, unknown>;
-        const filled = fillEnvelope(platform, s.call, JSON.stringify(input), s.fixmedins_code ?? scenario.fixmedins_code);
-        const request = { ...(filled.request as Record<string, unknown>), ...(substitute(s.envelope ?? {}, vars) as Record<string, unknown>) };
-        const response = platform.call(request, { fillMsgid: !s.envelope?.msgid });
+        const got = await runStep(s, c);
         for (const [path, want] of Object.entries(s.expect)) {
-          const got = lookup(response, path);
-          if (!same(want, got)) diffs.push(`${path}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+          const value = lookup(got, path);
+          if (!same(want, value)) diffs.push(`${path}: expected ${JSON.stringify(want)}, got ${JSON.stringify(value)}`);
         }
-        if (diffs.length && response.infcode !== 0 && !('infcode' in s.expect && s.expect.infcode === -1)) diffs.push(`(refused: ${response.err_code}: ${response.err_msg})`);
-        for (const [name, path] of Object.entries(s.save ?? {})) vars.set(name, lookup(response, path));
+        const refusal = got as { infcode?: number; err_code?: string; err_msg?: string };
+        if (diffs.length && refusal.infcode === -1 && s.expect.infcode !== -1) diffs.push(`(refused: ${refusal.err_code}: ${refusal.err_msg})`);
+        for (const [name, path] of Object.entries(s.save ?? {})) c.vars.set(name, lookup(got, path));
       } catch (err) {
         diffs.push(`could not run: ${(err as Error).message}`);
       }
@@ -108,8 +173,9 @@ export function runScenario(scenario: Scenario, baseDir: string, report: (line: 
       } else {
         result.passed++;
       }
-    });
+    }
   } finally {
+    await devices.close();
     ledger.close();
   }
   return result;
@@ -151,7 +217,7 @@ export async function replayPaths(paths: string[], report: (line: string) => voi
       continue;
     }
     try {
-      const r = runScenario(scenario, dirname(file), report);
+      const r = await runScenario(scenario, dirname(file), report);
       total.passed += r.passed;
       total.failed += r.failed;
     } catch (err) {
