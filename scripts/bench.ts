@@ -195,6 +195,12 @@ function table(f: Figures): string {
     ['(b) in-memory settlements/s', f.memory!.medpos_per_s.toFixed(0), f.memory!.raw_per_s.toFixed(0), f.memory!.ratio.toFixed(3)],
     [`(c) latency ms, ${f.latency!.rows_small} vs ${f.latency!.rows_large} rows`, f.latency!.ms_small.toFixed(2), f.latency!.ms_large.toFixed(2), f.latency!.growth.toFixed(2)],
     ['(d) replay steps/s', f.replay!.steps_per_s.toFixed(0), '', ''],
+    f.scanner?.skipped
+      ? ['(e) scanner scans/s (pty)', `skipped: ${f.scanner.skipped}`, '', '']
+      : ['(e) scanner scans/s (pty), driver vs bare serialport', f.scanner.driver_scans_per_s.toFixed(0), f.scanner.bare_scans_per_s.toFixed(0), f.scanner.ratio.toFixed(3)],
+    f.card?.skipped
+      ? ['(e) card insertion to identity', `skipped: ${f.card.skipped}`, '', '']
+      : [`(e) card insertion to identity ms (${f.card.apdus} APDUs), driver vs bare pcsclite`, Number(f.card.insertToIdentityMs).toFixed(1), Number(f.card.bareLoopMs).toFixed(1), Number(f.card.ratio).toFixed(3)],
   ];
   const head = '| figure | medpos | baseline | ratio |\n|---|---|---|---|';
   return [head, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');

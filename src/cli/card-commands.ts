@@ -32,6 +32,7 @@ import {
   createPcscReader,
   formatIdentity,
   loadTrace,
+  readCardIdentity,
   readIdentity,
   TraceRecorder,
   type CardReader,
@@ -268,8 +269,8 @@ async function runWatch(opts: WatchOptions): Promise<number> {
   reader.on('card', (ev) => {
     line({ kind: 'card', ...ev });
     if (ev.type === 'inserted' && opts.read) {
-      readIdentity(reader, { pin: opts.pin, timeoutMs: 1 }).then(
-        (identity) => line({ kind: 'identity', cardSeq: ev.cardSeq, identity }),
+      readCardIdentity(reader, { pin: opts.pin, timeoutMs: 1000, minCardSeq: ev.cardSeq }).then(
+        ({ identity, cardSeq }) => line({ kind: 'identity', cardSeq, identity }),
         (err: unknown) =>
           line({ kind: 'read-error', cardSeq: ev.cardSeq, code: err instanceof CardError ? err.code : 'failed', message: String((err as Error).message) }),
       );
