@@ -10,7 +10,9 @@ import { parseWorld, readWorldFiles } from '../core/world.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { issueEcert, newPlatformKey } from '../platform/ecert.ts';
 import type { Platform } from '../platform/platform.ts';
-import type { WorldIndex } from '../core/world.ts';
+import type { World, WorldIndex } from '../core/world.ts';
+import { CardError, type CardIdentity } from '../drivers/card/index.ts';
+import { openCardLane, type CardLane } from './card-lane.ts';
 import type { ScanEvent } from '../drivers/scanner/driver.ts';
 import { openScannerLane, type ScannerLane } from './scanner-lane.ts';
 import { createPlatform, fillEnvelope } from '../app.ts';
@@ -44,7 +46,25 @@ const showEcertStep = z.strictObject({
 /** The scanner reads a line (a barcode, a trace code, anything); the result says how it was classified and which item it names. */
 const scanStep = z.strictObject({ ...common, scan: z.string().max(200_000) });
 
-const step = z.union([callStep, showEcertStep, scanStep]);
+const presented = {
+  /** What the cashier types for a bound relative presenting the holder's card (the holder's-card flow). */
+  certno: z.string().optional(),
+  psn_name: z.string().optional(),
+};
+
+/** A card goes into the reader: it is read (with the PIN, if given or the world asks for one) and identified by 1101. */
+const insertCardStep = z.strictObject({
+  ...common,
+  insert_card: z.strictObject({ card_no: z.string().min(1), pin: z.string().optional(), ...presented }),
+});
+
+/** The patient types a PIN for the card in the reader; the card is then read and identified as for insert_card. */
+const enterPinStep = z.strictObject({ ...common, enter_pin: z.strictObject({ pin: z.string(), ...presented }) });
+
+/** The card comes out of the reader. */
+const removeCardStep = z.strictObject({ ...common, remove_card: z.literal(true) });
+
+const step = z.union([callStep, showEcertStep, scanStep, insertCardStep, enterPinStep, removeCardStep]);
 type Step = z.infer<typeof step>;
 
 export const scenarioSchema = z.strictObject({
@@ -92,13 +112,38 @@ function same(expected: unknown, got: unknown): boolean {
 /** What the devices of a scenario are: opened on first use, closed at its end. */
 class Devices {
   private scanner: ScannerLane | undefined;
+  private reader: CardLane | undefined;
+  constructor(private readonly world: World) {}
   async scan(text: string): Promise<ScanEvent> {
     this.scanner ??= await openScannerLane();
     return this.scanner.scan(text);
   }
+  async cardReader(): Promise<CardLane> {
+    this.reader ??= await openCardLane(this.world);
+    return this.reader;
+  }
   async close(): Promise<void> {
     await this.scanner?.close();
+    await this.reader?.close();
   }
+}
+
+/** Reads the card in the reader and asks the platform who it is (1101, type 03), as a checkout does. */
+async function identifyCard(c: StepContext, institution: string | undefined, shown: { pin?: string | undefined; certno?: string | undefined; psn_name?: string | undefined }) {
+  const lane = await c.devices.cardReader();
+  if (c.world.policy.card_pin_required && shown.pin === undefined) {
+    return { card: null, card_error: { code: 'pin_required', message: 'this world asks for the PIN before the card identifies anyone' } };
+  }
+  let card: CardIdentity;
+  try {
+    card = await lane.read(shown.pin);
+  } catch (err) {
+    if (!(err instanceof CardError)) throw err;
+    return { card: null, card_error: { code: err.code, step: err.step, message: err.message, tries_left: err.triesLeft ?? null } };
+  }
+  const data = { mdtrt_cert_type: '03', mdtrt_cert_no: card.card_no, card_sn: card.card_sn, certno: shown.certno ?? card.certno, psn_name: shown.psn_name ?? (shown.certno ? undefined : card.psn_name) };
+  const filled = fillEnvelope(c.platform, '1101', JSON.stringify({ data }), institution);
+  return { card, card_error: null, ...c.platform.call(filled.request, { fillMsgid: true }) };
 }
 
 interface StepContext {
@@ -129,6 +174,16 @@ async function runStep(s: Step, c: StepContext): Promise<unknown> {
     const filled = fillEnvelope(c.platform, 'ec.query', JSON.stringify({ data: { orgId: institution, businessType: '01101', ecQrCode: scan.text } }), institution);
     return { scan, ...c.platform.call(filled.request, { fillMsgid: true }) };
   }
+  if ('insert_card' in s) {
+    const shown = substitute(s.insert_card, c.vars) as typeof s.insert_card;
+    await (await c.devices.cardReader()).insert(shown.card_no);
+    return identifyCard(c, institution, shown);
+  }
+  if ('enter_pin' in s) return identifyCard(c, institution, substitute(s.enter_pin, c.vars) as typeof s.enter_pin);
+  if ('remove_card' in s) {
+    await (await c.devices.cardReader()).remove();
+    return { removed: true };
+  }
   const scan = await c.devices.scan(substitute(s.scan, c.vars) as string);
   const item = scan.kind === 'ean13' || scan.kind === 'trace' ? c.world.itemByBarcode(scan.text) : undefined;
   return { ...scan, item: item?.hilist_code ?? null, item_name: item?.hilist_name ?? null };
@@ -145,13 +200,13 @@ export async function runScenario(scenario: Scenario, baseDir: string, report: (
   const world = parseWorld(raw);
   const clock = new FixedClock(scenario.now);
   const ledger = new Ledger(':memory:');
-  const devices = new Devices();
+  const devices = new Devices(world);
   const result = { passed: 0, failed: 0 };
   try {
     ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)), newPlatformKey());
     const c: StepContext = { platform: createPlatform(ledger, clock), clock, ledger, devices, world: ledger.world(), fixmedins_code: scenario.fixmedins_code, vars: new Map() };
     for (const [i, s] of scenario.steps.entries()) {
-      const what = 'call' in s ? s.call : 'show_ecert' in s ? 'show_ecert' : 'scan';
+      const what = 'call' in s ? s.call : Object.keys(s).find((k) => !(k in common) && k !== 'expect') ?? 'step';
       const label = `${scenario.name} step ${i + 1}${s.name ? ` (${s.name})` : ''} [${what}]`;
       const diffs: string[] = [];
       try {
