@@ -204,8 +204,8 @@ function pickAmounts(a: Amounts): Amounts {
 function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal', debits: Debit[]) {
   const setl_id = newId(ctx, kind === 'cancel' ? 'C' : 'R');
   const t = ctx.stamp;
-  const negated = Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, -orig[f]])) as Amounts;
-  const reversed = debits.map((d) => ({ ...d, amount: -d.amount }));
+  const negated = Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, 0 - orig[f]])) as Amounts;
+  const reversed = debits.map((d) => ({ ...d, amount: 0 - d.amount }));
   const ownDelta = reversed.filter((d) => d.psn_no === orig.psn_no).reduce((s, d) => s + d.amount, 0);
   const balc = ctx.ledger.balance(orig.psn_no) - ownDelta;
   const origInfo = JSON.parse(orig.setlinfo) as Record<string, unknown>;
