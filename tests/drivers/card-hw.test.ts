@@ -33,6 +33,7 @@ const gate = hwGate();
 const READER0 = 'Virtual PCD 00 00';
 const READER1 = 'Virtual PCD 00 01';
 const hasOpensc = spawnSync('opensc-tool', ['--version'], { stdio: 'ignore' }).error === undefined;
+const hasPcscScan = spawnSync('pcsc_scan', ['-h'], { stdio: 'ignore' }).error === undefined;
 if (!gate.ok && !gate.required) console.warn(`card-hw: real-stack tests skipped: ${gate.reason}`);
 
 if (!gate.ok && gate.required) describe('real PC/SC stack (MEDPOS_HW=required)', () => {
@@ -182,6 +183,15 @@ describe.skipIf(!gate.ok)(`card through pcscd + vpcd${gate.ok ? '' : ` (skipped:
     expect(sel.status).toBe(0);
     expect(sel.stdout).toMatch(/Received \(SW1=0x(90, SW2=0x00|61, SW2=0x13)\)/);
     expect(sel.stdout).toMatch(/Received \(SW1=0x6D, SW2=0x00\)/);
+  });
+
+  it.skipIf(!hasPcscScan)('pcsc_scan sees the virtual card inserted, with its ATR', async () => {
+    await insertCard(GEN2);
+    await monitor.waitForCard(10_000);
+    const scan = startChild('pcsc_scan', ['-n']);
+    const atr = atrFor('2.00').toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
+    await scan.lines.waitFor((l) => l.includes('Card inserted'), 'pcsc_scan: card inserted', 15_000);
+    await scan.lines.waitFor((l) => l.includes(`ATR: ${atr}`), 'pcsc_scan: the ATR', 15_000);
   });
 
   it('a recorded trace replays to the same identity with no virtual card present', async () => {
