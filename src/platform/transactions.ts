@@ -5,7 +5,7 @@ import { activeInsurance, checkMedType, computeSplit, donorsFor, Refusal, splitL
 import type { Institution, Person, WorldIndex } from '../core/world.ts';
 import { AMOUNT_FIELDS, type Amounts, type Debit, type FeeLineRow, type Ledger, type SettlementRecord } from '../ledger/ledger.ts';
 import { identify, identifyFor, type Presented, type TokenResolver } from './identity.ts';
-import type { Inputs } from './inputs.ts';
+import type { FeeLineInput, Inputs } from './inputs.ts';
 import type { RequestEnvelope } from './envelope.ts';
 
 export interface Ctx {
@@ -270,6 +270,43 @@ function uniqueSn(sns: string[], where: string): void {
   }
 }
 
+/** Keeps an uploaded or sold fee line; returns its id. */
+function storeFeeLine(ctx: Ctx, mdtrtId: string, l: FeeLineInput): number {
+  return ctx.ledger.insertFeeLine({
+    mdtrt_id: mdtrtId,
+    feedetl_sn: l.feedetl_sn,
+    chrg_bchno: l.chrg_bchno ?? null,
+    med_list_codg: l.med_list_codg,
+    pric_e4: l.pric,
+    cnt_e4: l.cnt,
+    amount: l.det_item_fee_sumamt,
+    hosp_appr_flag: l.hosp_appr_flag ?? null,
+    body: JSON.stringify(l),
+    msgid: ctx.msgid,
+    at: ctx.stamp.time,
+  });
+}
+
+/** Opens a visit (2201, or the one a pharmacy sale makes); returns its mdtrt_id. */
+function newVisit(ctx: Ctx, v: { psn_no: string; insutype: string; med_type: string | null; cert_type: string; cert_no: string; payer: Payer; ipt_otp_no: string | null; begntime: string | undefined }): string {
+  const mdtrt_id = newId(ctx, 'M');
+  ctx.ledger.insertVisit({
+    mdtrt_id,
+    fixmedins_code: ctx.institution.fixmedins_code,
+    psn_no: v.psn_no,
+    insutype: v.insutype,
+    med_type: v.med_type,
+    cert_type: v.cert_type,
+    cert_no: v.cert_no,
+    holder_psn_no: v.payer.kind === 'holder' ? v.payer.holderPsnNo : null,
+    ipt_otp_no: v.ipt_otp_no,
+    begntime: v.begntime ?? ctx.stamp.time,
+    msgid: ctx.msgid,
+    at: ctx.stamp.time,
+  });
+  return mdtrt_id;
+}
+
 function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   requireKind(ctx.institution, 'pharmacy', settle ? '2102' : '2101');
   const d = input.druginfo;
@@ -288,37 +325,8 @@ function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   const { lines, split } = priceBill(ctx, bill);
   const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row));
   if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
-  const t = ctx.stamp;
-  const mdtrt_id = newId(ctx, 'M');
-  ctx.ledger.insertVisit({
-    mdtrt_id,
-    fixmedins_code: ctx.institution.fixmedins_code,
-    psn_no: d.psn_no,
-    insutype: d.insutype,
-    med_type: d.med_type,
-    cert_type: d.mdtrt_cert_type,
-    cert_no: d.mdtrt_cert_no,
-    holder_psn_no: who.payer.kind === 'holder' ? who.payer.holderPsnNo : null,
-    ipt_otp_no: null,
-    begntime: d.begntime ?? t.time,
-    msgid: ctx.msgid,
-    at: t.time,
-  });
-  const ids = input.drugdetail.map((l) =>
-    ctx.ledger.insertFeeLine({
-      mdtrt_id,
-      feedetl_sn: l.feedetl_sn,
-      chrg_bchno: l.chrg_bchno ?? null,
-      med_list_codg: l.med_list_codg,
-      pric_e4: l.pric,
-      cnt_e4: l.cnt,
-      amount: l.det_item_fee_sumamt,
-      hosp_appr_flag: l.hosp_appr_flag ?? null,
-      body: JSON.stringify(l),
-      msgid: ctx.msgid,
-      at: t.time,
-    }),
-  );
+  const mdtrt_id = newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: d.med_type, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: null, begntime: d.begntime });
+  const ids = input.drugdetail.map((l) => storeFeeLine(ctx, mdtrt_id, l));
   return { ...recordSettlement(ctx, bill, split, mdtrt_id, d.mdtrt_cert_type, ids), detlcutinfo };
 }
 
@@ -480,22 +488,7 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
     const d = input.data;
     const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
     activeInsurance(who.patient, d.insutype);
-    const t = ctx.stamp;
-    const mdtrt_id = newId(ctx, 'M');
-    ctx.ledger.insertVisit({
-      mdtrt_id,
-      fixmedins_code: ctx.institution.fixmedins_code,
-      psn_no: d.psn_no,
-      insutype: d.insutype,
-      med_type: null,
-      cert_type: d.mdtrt_cert_type,
-      cert_no: d.mdtrt_cert_no,
-      holder_psn_no: who.payer.kind === 'holder' ? who.payer.holderPsnNo : null,
-      ipt_otp_no: d.ipt_otp_no,
-      begntime: d.begntime ?? t.time,
-      msgid: ctx.msgid,
-      at: t.time,
-    });
+    const mdtrt_id = newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: null, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: d.ipt_otp_no, begntime: d.begntime });
     return { data: { mdtrt_id, psn_no: d.psn_no, ipt_otp_no: d.ipt_otp_no } };
   },
   '2202': (ctx, input) => {
@@ -515,7 +508,6 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
   },
   '2204': (ctx, input) => {
     const date = ctx.stamp.date;
-    const t = ctx.stamp;
     const byVisit = new Map<string, string[]>();
     for (const l of input.feedetail) byVisit.set(l.mdtrt_id, [...(byVisit.get(l.mdtrt_id) ?? []), l.feedetl_sn]);
     for (const [mdtrtId, sns] of byVisit) {
@@ -528,19 +520,7 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
       if (l.psn_no !== ctx.ledger.visit(l.mdtrt_id)!.psn_no) throw new Refusal('visit_mismatch', `line ${l.feedetl_sn}: visit ${l.mdtrt_id} is not person ${l.psn_no}'s`);
       const { row } = inputLine(l);
       const split = splitLine({ ...row }, ctx.world.catalog.get(l.med_list_codg), date);
-      ctx.ledger.insertFeeLine({
-        mdtrt_id: l.mdtrt_id,
-        feedetl_sn: l.feedetl_sn,
-        chrg_bchno: l.chrg_bchno ?? null,
-        med_list_codg: l.med_list_codg,
-        pric_e4: l.pric,
-        cnt_e4: l.cnt,
-        amount: l.det_item_fee_sumamt,
-        hosp_appr_flag: l.hosp_appr_flag ?? null,
-        body: JSON.stringify(l),
-        msgid: ctx.msgid,
-        at: t.time,
-      });
+      storeFeeLine(ctx, l.mdtrt_id, l);
       return lineResult(split, row);
     });
     return { result };
