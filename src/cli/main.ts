@@ -4,6 +4,7 @@ import { UsageError } from '../app.ts';
 import { WorldError } from '../core/world.ts';
 import { registerScannerCommands } from './scanner-commands.ts';
 import { registerCardCommands } from './card-commands.ts';
+import { registerTerminalCommands } from './terminal-commands.ts';
 
 /** Usage errors exit 2; a command's own failure sets its exit code itself. */
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
 registerCoreCommands(program);
 registerScannerCommands(program);
 registerCardCommands(program);
+registerTerminalCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,62 @@
+/**
+ * `medpos terminal`: the cashier terminal (src/terminal). Prints its URL on standard output once
+ * listening; logs on standard error; runs until SIGINT or SIGTERM, then releases every device.
+ */
+import type { Command } from 'commander';
+import { startTerminal } from '../terminal/server.ts';
+
+interface Flags {
+  db: string;
+  world?: string;
+  port: string;
+  host: string;
+  institution?: string;
+  reader?: string;
+  scanner?: string;
+  scannerFeed?: string;
+  terminalId: string;
+  tester?: boolean;
+}
+
+export function registerTerminalCommands(program: Command): void {
+  program
+    .command('terminal')
+    .description('the cashier terminal: the page, its devices, and the transaction interface over HTTP')
+    .option('--db <file>', 'the database (created from --world when it does not exist)', 'medpos.db')
+    .option('--world <dir>', 'a world directory, loaded when the database is new')
+    .option('--port <n>', 'TCP port (0: any free port)', '8080')
+    .option('--host <h>', 'address to listen on', '127.0.0.1')
+    .option('--institution <code>', 'fixmedins_code of this terminal (default: the first designated pharmacy)')
+    .option('--reader <name>', 'PC/SC reader to use (exact name or part of it; default the first)')
+    .option('--scanner <path>', 'serial scanner device, or "pty" for a socat pseudo-terminal the virtual scanner types into')
+    .option('--scanner-feed <path>', "the scanner pty's device end, where the virtual scanner types (with --scanner PATH)")
+    .option('--terminal-id <id>', 'this terminal\'s id', 'T01')
+    .option('--tester', 'tester mode: a clock the tester can move (starts at MEDPOS_NOW or now)')
+    .action(async (f: Flags) => {
+      const running = await startTerminal({
+        db: f.db,
+        world: f.world,
+        port: f.port as unknown as number,
+        host: f.host,
+        institution: f.institution,
+        reader: f.reader,
+        scanner: f.scanner,
+        scannerFeed: f.scannerFeed,
+        terminalId: f.terminalId,
+        tester: f.tester === true,
+      });
+      process.stdout.write(`${running.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void running.close().then(resolve, (err: unknown) => {
+            process.stderr.write(`medpos terminal: ${err instanceof Error ? err.message : String(err)}\n`);
+            resolve();
+          });
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}

@@ -1,0 +1,331 @@
+/**
+ * `medpos terminal`: one local process that owns the devices, serves the cashier page, a small JSON
+ * API for it with server-sent events, and the platform's transaction interface at the national
+ * gateway's path, so hospital software integrates with no network.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { initDatabase, openPlatform, UsageError } from '../app.ts';
+import { clockFromEnv, FixedClock, localDate, type Clock } from '../core/clock.ts';
+import { decimal4, yuan as yuanSchema } from '../core/money.ts';
+import type { Institution } from '../core/world.ts';
+import { log } from '../log.ts';
+import { describeZodError, MAX_REQUEST_BYTES } from '../platform/envelope.ts';
+import { checkDay, dayReport, receipt } from './day.ts';
+import { Devices } from './devices.ts';
+import { errorBody, TerminalError } from './errors.ts';
+import { Terminal } from './terminal.ts';
+
+export const CALL_SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
+const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
+
+export const terminalOptions = z.strictObject({
+  db: z.string().min(1, 'must name a file'),
+  world: z.string().min(1).optional(),
+  port: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(8080),
+  host: z.string().min(1).max(255).default('127.0.0.1'),
+  institution: z.string().regex(/^[0-9A-Za-z]{1,30}$/, 'must be an institution code (fixmedins_code)').optional(),
+  reader: z.string().min(1).max(200).optional(),
+  scanner: z.string().min(1).max(4096).optional(),
+  scannerFeed: z.string().min(1).max(4096).optional(),
+  terminalId: z.string().regex(/^[0-9A-Za-z_-]{1,30}$/, 'must be 1 to 30 letters, digits, - or _').default('T01'),
+  tester: z.boolean().default(false),
+});
+export type TerminalOptions = z.input<typeof terminalOptions>;
+
+// --- API input schemas (every body and query is validated here) ---------------------------------
+
+const certno = z.string().regex(/^[0-9A-Za-z]{1,30}$/, 'must be an ID number (letters and digits)');
+const price = yuanSchema.refine((v) => v > 0 && v <= 100_000_000, 'must be a positive price in yuan');
+const count = decimal4.refine((v) => v > 0 && v <= 99_990_000, 'must be a positive count (at most four decimals)');
+const appr = z.enum(['0', '1'], { error: 'must be "0" or "1"' });
+
+const schemas = {
+  signin: z.strictObject({
+    opter_no: z.string().regex(/^[0-9A-Za-z_-]{1,30}$/, 'must be 1 to 30 letters, digits, - or _'),
+    opter_name: z.string().trim().min(1, 'must not be empty').max(50),
+  }),
+  identify: z.discriminatedUnion(
+    'method',
+    [
+      z.strictObject({ method: z.literal('card'), pin: z.string().regex(/^\d{6}$/, 'must be 6 digits').optional(), relative_certno: certno.optional() }),
+      z.strictObject({ method: z.literal('id'), certno, psn_name: z.string().trim().min(1).max(50).optional() }),
+      z.strictObject({ method: z.literal('ecert'), code: z.string().trim().min(1, 'must be the scanned code').max(4096) }),
+    ],
+    { error: 'method must be card, id or ecert' },
+  ),
+  insutype: z.strictObject({ insutype: z.string().regex(/^\d{3}$/, 'must be a 3-digit insutype') }),
+  line: z.strictObject({
+    hilist_code: z.string().regex(/^[0-9A-Za-z._-]{1,50}$/, 'must be a catalog code'),
+    pric: price.optional(),
+    cnt: count.optional(),
+    hosp_appr_flag: appr.optional(),
+    trace_code: z.string().regex(/^\d{20}$/, 'must be a 20-digit trace code').optional(),
+  }),
+  linePatch: z.strictObject({ pric: price.optional(), cnt: count.optional(), hosp_appr_flag: appr.optional() }),
+  lineNo: z.strictObject({ no: z.coerce.number().int().min(1).max(100_000) }),
+  presettle: z.strictObject({ acct_used: z.boolean({ error: 'must be true or false' }) }),
+  settle: z.strictObject({ tender: z.enum(['cash', 'bank', 'mobile'], { error: 'must be cash, bank or mobile' }), tendered: yuanSchema.refine((v) => v >= 0 && v <= 100_000_000, 'must be an amount in yuan').optional() }),
+  setlId: z.strictObject({ setl_id: z.string().regex(/^[0-9A-Za-z]{1,40}$/, 'must be a setl_id') }),
+  partialReturn: z.strictObject({ keep: z.array(z.string().regex(/^[0-9A-Za-z-]{1,30}$/)).min(1, 'keep at least one line').max(200) }),
+  day: z.strictObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be yyyy-MM-dd').optional() }),
+  catalog: z.strictObject({ q: z.string().max(50).default('') }),
+  clock: z
+    .strictObject({ set: z.string().max(40).optional(), advance_s: z.number().int().min(-315_360_000).max(315_360_000).optional() })
+    .refine((v) => v.set !== undefined || v.advance_s !== undefined, 'give set (ISO time) or advance_s (seconds)'),
+  card: z.strictObject({ card_no: z.string().regex(/^[0-9A-Za-z]{9}$/, 'must be a 9-character card number') }),
+  ecert: z.strictObject({ psn_no: z.string().regex(/^[0-9A-Za-z]{1,30}$/), age_s: z.number().int().min(0).max(86_400).optional() }),
+  scan: z.strictObject({ text: z.string().regex(/^[\x20-\x7e]{1,256}$/, 'must be 1 to 256 printable ASCII characters') }),
+};
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw new TerminalError('invalid_input', describeZodError(r.error, where));
+  return r.data;
+}
+
+// --- the page ----------------------------------------------------------------------------------
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(inst: Institution, terminalId: string, tester: boolean): string {
+  return readFileSync(join(PUBLIC, 'index.html'), 'utf8')
+    .replaceAll('{{FIXMEDINS_CODE}}', escapeHtml(inst.fixmedins_code))
+    .replaceAll('{{FIXMEDINS_NAME}}', escapeHtml(inst.fixmedins_name))
+    .replaceAll('{{TERMINAL_ID}}', escapeHtml(terminalId))
+    .replaceAll('{{MODE}}', inst.fixmedins_type === 'pharmacy' ? 'pharmacy' : 'outpatient')
+    .replaceAll('{{MODE_NAME}}', inst.fixmedins_type === 'pharmacy' ? '药店收银' : '门诊收费')
+    .replaceAll('{{TESTER}}', tester ? 'tester' : '');
+}
+
+export interface RunningTerminal {
+  url: string;
+  terminal: Terminal;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+function nowIsoCst(): string {
+  return `${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`;
+}
+
+export async function startTerminal(input: TerminalOptions): Promise<RunningTerminal> {
+  const r = terminalOptions.safeParse(input);
+  if (!r.success) throw new UsageError(describeZodError(r.error, 'option'));
+  const opts = r.data;
+  const clock: Clock = opts.tester ? new FixedClock(process.env.MEDPOS_NOW ?? nowIsoCst()) : clockFromEnv();
+  if (!existsSync(opts.db)) {
+    if (!opts.world) throw new UsageError(`no database at ${opts.db}: give --world DIR to create it`);
+    initDatabase(opts.db, opts.world, clock, false);
+  }
+  const { ledger, platform, close: closeLedger } = openPlatform(opts.db, clock);
+  let devices: Devices | undefined;
+  try {
+    if (!ledger.hasWorld()) throw new UsageError(`${opts.db} holds no world: run \`medpos init --db ${opts.db} --world DIR\``);
+    const world = ledger.world();
+    const insts = world.data.world.institutions;
+    const inst = opts.institution
+      ? world.institutions.get(opts.institution)
+      : (insts.find((i) => i.designated && i.fixmedins_type === 'pharmacy') ?? insts.find((i) => i.designated) ?? insts[0]);
+    if (!inst) throw new UsageError(`institution ${opts.institution} is not in the world (known: ${insts.map((i) => i.fixmedins_code).join(', ')})`);
+    if (!inst.designated) log.warn({ fixmedins_code: inst.fixmedins_code }, 'the institution is not designated: the platform will refuse every transaction');
+    devices = await Devices.open({ reader: opts.reader, scanner: opts.scanner, scannerFeed: opts.scannerFeed, terminalId: opts.terminalId }, world.data);
+    const terminal = new Terminal(platform, ledger, clock, devices, { institution: inst, terminalId: opts.terminalId, tester: opts.tester });
+    const app = buildApp(terminal, devices, opts.tester);
+    await app.listen({ port: opts.port, host: opts.host });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+    const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+    const url = `http://${host}:${port}/`;
+    log.info({ url, fixmedins_code: inst.fixmedins_code, terminal_id: opts.terminalId }, 'terminal listening');
+    const d = devices;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      terminal,
+      app,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await d.close();
+          closeLedger();
+        })()),
+    };
+  } catch (err) {
+    await devices?.close().catch(() => {});
+    closeLedger();
+    throw err;
+  }
+}
+
+function buildApp(t: Terminal, devices: Devices, tester: boolean): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const html = page(t.institution, t.config.terminalId, tester);
+  const assets: Record<string, { type: string; body: string }> = {
+    '/app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.js'), 'utf8') },
+    '/app.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.css'), 'utf8') },
+  };
+
+  // Server-sent events: device status, card and scan events, the checkout, the clock, sales.
+  const clients = new Set<ServerResponse>();
+  const send = (res: ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const broadcast = (event: string, data: unknown) => {
+    for (const res of clients) send(res, event, data);
+  };
+  devices.on('status', (v) => broadcast('devices', v));
+  devices.on('card', (ev) => broadcast('card', ev));
+  t.on('checkout', (v) => broadcast('checkout', v));
+  t.on('cashier', (c) => broadcast('cashier', c));
+  t.on('clock', (c) => broadcast('clock', c));
+  t.on('scan', (s) => broadcast('scan', s));
+  t.on('sale', (s) => broadcast('sale', s));
+  const heartbeat = setInterval(() => {
+    for (const res of clients) res.write(': keep-alive\n\n');
+  }, 15_000);
+  heartbeat.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(heartbeat);
+    for (const res of clients) res.end();
+    clients.clear();
+  });
+
+  const state = () => ({
+    institution: { fixmedins_code: t.institution.fixmedins_code, fixmedins_name: t.institution.fixmedins_name, fixmedins_type: t.institution.fixmedins_type, designated: t.institution.designated },
+    terminal_id: t.config.terminalId,
+    mode: t.mode,
+    tester,
+    policy: { card_pin_required: t.world.policy.card_pin_required, ecert_ttl_s: t.world.policy.ecert_ttl_s },
+    world: t.world.data.world.name,
+    clock: t.now(),
+    cashier: t.cashier,
+    devices: devices.view(),
+    checkout: t.view(),
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ err_code: 'not_found', err_msg: `no such page or API: ${req.method} ${req.url.slice(0, 100)}` });
+  });
+  app.setErrorHandler((err: unknown, _req, reply) => {
+    if (err instanceof TerminalError) return reply.code(err.status).send(errorBody(err));
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (e.statusCode && e.statusCode < 500) {
+      const code = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too_large' : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'malformed_json';
+      return reply.code(e.statusCode).send({ err_code: code, err_msg: `the request body is not valid: ${e.message ?? ''}` });
+    }
+    log.error({ err }, 'terminal API error');
+    return reply.code(500).send({ err_code: 'internal_error', err_msg: `the terminal could not do that: ${e.message ?? String(err)}` });
+  });
+
+  // --- the transaction interface (hospital software): one envelope per body, always an envelope back
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_REQUEST_BYTES + 1 }, (_req, body, done) => done(null, body));
+    let oversized: string | undefined;
+    scope.setErrorHandler((err: unknown, _req, reply) => {
+      const e = err as { code?: string };
+      // Bodies past the bound are not read to the end: the platform's own too_large refusal answers.
+      const text = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? (oversized ??= ' '.repeat(MAX_REQUEST_BYTES + 1)) : '';
+      return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(t.platform.call(text)));
+    });
+    scope.post(CALL_SERVICE_PATH, async (req, reply) => {
+      const text = typeof req.body === 'string' ? req.body : '';
+      const resp = t.platform.call(text);
+      return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(resp));
+    });
+  });
+
+  // --- the page
+  app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html));
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
+  for (const [path, a] of Object.entries(assets)) app.get(path, async (_req, reply) => reply.header('content-type', a.type).header('cache-control', 'no-store').send(a.body));
+
+  app.get('/events', (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write('retry: 1000\n\n');
+    send(res, 'state', state());
+    clients.add(res);
+    req.raw.on('close', () => clients.delete(res));
+  });
+
+  // --- the page's API
+  const ok = (reply: FastifyReply, body: unknown) => reply.code(200).send(body ?? null);
+  app.get('/api/state', async (_req, reply) => ok(reply, state()));
+  app.post('/api/signin', async (req, reply) => {
+    const b = parse(schemas.signin, req.body, 'body');
+    return ok(reply, t.signIn(b.opter_no, b.opter_name));
+  });
+  app.post('/api/signout', async (_req, reply) => {
+    t.signOut();
+    return ok(reply, { cashier: null });
+  });
+  app.post('/api/checkout', async (_req, reply) => ok(reply, await t.newCheckout()));
+  app.get('/api/checkout', async (_req, reply) => ok(reply, t.view()));
+  app.post('/api/checkout/void', async (_req, reply) => ok(reply, await t.voidCheckout()));
+  app.post('/api/checkout/identify', async (req, reply) => ok(reply, await t.identify(parse(schemas.identify, req.body, 'body'))));
+  app.get('/api/checkout/reveal', async (_req, reply) => ok(reply, t.reveal()));
+  app.post('/api/checkout/insutype', async (req, reply) => ok(reply, t.setInsutype(parse(schemas.insutype, req.body, 'body').insutype)));
+  app.post('/api/checkout/register', async (_req, reply) => ok(reply, t.register()));
+  app.post('/api/checkout/lines', async (req, reply) => {
+    const b = parse(schemas.line, req.body, 'body');
+    return ok(reply, t.addLine({ hilist_code: b.hilist_code, pric: b.pric, cnt_e4: b.cnt, hosp_appr_flag: b.hosp_appr_flag, trace_code: b.trace_code }));
+  });
+  app.patch('/api/checkout/lines/:no', async (req, reply) => {
+    const { no } = parse(schemas.lineNo, req.params, 'path');
+    const b = parse(schemas.linePatch, req.body, 'body');
+    return ok(reply, t.updateLine(no, { pric: b.pric, cnt_e4: b.cnt, hosp_appr_flag: b.hosp_appr_flag }));
+  });
+  app.delete('/api/checkout/lines/:no', async (req, reply) => ok(reply, t.removeLine(parse(schemas.lineNo, req.params, 'path').no)));
+  app.post('/api/checkout/presettle', async (req, reply) => ok(reply, t.presettle(parse(schemas.presettle, req.body, 'body').acct_used)));
+  app.post('/api/checkout/settle', async (req, reply) => ok(reply, t.settle(parse(schemas.settle, req.body, 'body'))));
+  app.get('/api/catalog', async (req, reply) => ok(reply, t.searchCatalog(parse(schemas.catalog, req.query, 'query').q)));
+
+  app.get('/api/receipts/:setl_id', async (req, reply) => {
+    const { setl_id } = parse(schemas.setlId, req.params, 'path');
+    const r = receipt(t, setl_id);
+    if (!r) throw new TerminalError('settlement_unknown', `本机构没有结算 ${setl_id}`, 404);
+    return ok(reply, r);
+  });
+  app.post('/api/receipts/:setl_id/print', async (req, reply) => {
+    const { setl_id } = parse(schemas.setlId, req.params, 'path');
+    if (!t.store.sale(setl_id)) throw new TerminalError('settlement_unknown', `本终端没有结算 ${setl_id}`, 404);
+    return ok(reply, { printed: t.store.markPrinted(setl_id) });
+  });
+  app.post('/api/settlements/:setl_id/cancel', async (req, reply) => ok(reply, t.cancel(parse(schemas.setlId, req.params, 'path').setl_id)));
+  app.post('/api/settlements/:setl_id/return', async (req, reply) => {
+    const { setl_id } = parse(schemas.setlId, req.params, 'path');
+    return ok(reply, t.partialReturn(setl_id, parse(schemas.partialReturn, req.body, 'body').keep));
+  });
+  app.get('/api/day', async (req, reply) => ok(reply, dayReport(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
+  app.post('/api/day/check', async (req, reply) => ok(reply, checkDay(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
+
+  // --- virtual devices and the tester's clock
+  app.get('/api/virtual', async (_req, reply) => ok(reply, t.fixtures()));
+  app.post('/api/virtual/card', async (req, reply) => {
+    const { card_no } = parse(schemas.card, req.body, 'body');
+    try {
+      await devices.insertVirtual(card_no);
+    } catch (err) {
+      throw new TerminalError('virtual_card_failed', `模拟插卡失败: ${(err as Error).message}`, 422);
+    }
+    return ok(reply, devices.view());
+  });
+  app.post('/api/virtual/card/remove', async (_req, reply) => {
+    await devices.removeVirtual();
+    return ok(reply, devices.view());
+  });
+  app.post('/api/virtual/ecert', async (req, reply) => {
+    const b = parse(schemas.ecert, req.body, 'body');
+    return ok(reply, await t.showEcert(b.psn_no, b.age_s));
+  });
+  app.post('/api/virtual/scan', async (req, reply) => ok(reply, { via: await devices.typeScan(parse(schemas.scan, req.body, 'body').text) }));
+  app.post('/api/tester/clock', async (req, reply) => ok(reply, t.moveClock(parse(schemas.clock, req.body, 'body'))));
+  return app;
+}

@@ -1,0 +1,145 @@
+/**
+ * The terminal's own records, kept in the ledger's database file but in tables of its own
+ * (terminal_*): how each settlement's cash part was taken (tender), by which cashier at which
+ * terminal, the sale lines as the cashier saw them (trace codes included), and the last price
+ * used for each item. The platform's tables are never written here: a row is added after the
+ * platform answered a settlement or a cancellation, keyed by its setl_id.
+ */
+import type Database from 'better-sqlite3';
+import type { Fen } from '../core/money.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS terminal_sales (
+  setl_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('settle', 'cancel')),
+  init_setl_id TEXT,
+  fixmedins_code TEXT NOT NULL,
+  terminal_id TEXT NOT NULL,
+  opter_no TEXT NOT NULL,
+  opter_name TEXT NOT NULL,
+  sign_no TEXT,
+  mdtrt_id TEXT NOT NULL,
+  psn_no TEXT NOT NULL,
+  insutype TEXT NOT NULL,
+  clr_type TEXT NOT NULL,
+  setl_date TEXT NOT NULL,
+  setl_time TEXT NOT NULL,
+  medfee_sumamt INTEGER NOT NULL,
+  fund_pay_sumamt INTEGER NOT NULL,
+  acct_pay INTEGER NOT NULL,
+  acct_mulaid_pay INTEGER NOT NULL,
+  psn_cash_pay INTEGER NOT NULL,
+  tender TEXT NOT NULL CHECK (tender IN ('cash', 'bank', 'mobile')),
+  tendered INTEGER NOT NULL,
+  change_amt INTEGER NOT NULL,
+  cert TEXT NOT NULL,
+  lines TEXT NOT NULL,
+  printed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS terminal_sales_day ON terminal_sales (fixmedins_code, setl_date);
+CREATE TABLE IF NOT EXISTS terminal_prices (
+  fixmedins_code TEXT NOT NULL, hilist_code TEXT NOT NULL, pric INTEGER NOT NULL,
+  PRIMARY KEY (fixmedins_code, hilist_code)
+);
+`;
+
+export type Tender = 'cash' | 'bank' | 'mobile';
+
+/** What the terminal presented: kept so that a partial return can settle the kept lines again. */
+export interface CertRecord {
+  mdtrt_cert_type: '01' | '02' | '03';
+  mdtrt_cert_no: string;
+  card_sn?: string | undefined;
+}
+
+export interface SaleLineRecord {
+  feedetl_sn: string;
+  hilist_code: string;
+  name: string;
+  chrgitm_lv: string | null;
+  /** Price in fen. */
+  pric: Fen;
+  /** Count x 10 000. */
+  cnt_e4: number;
+  amount: Fen;
+  hosp_appr_flag: string;
+  trace_code: string | null;
+}
+
+export interface SaleRecord {
+  setl_id: string;
+  kind: 'settle' | 'cancel';
+  init_setl_id: string | null;
+  fixmedins_code: string;
+  terminal_id: string;
+  opter_no: string;
+  opter_name: string;
+  sign_no: string | null;
+  mdtrt_id: string;
+  psn_no: string;
+  insutype: string;
+  clr_type: string;
+  setl_date: string;
+  setl_time: string;
+  medfee_sumamt: Fen;
+  fund_pay_sumamt: Fen;
+  acct_pay: Fen;
+  acct_mulaid_pay: Fen;
+  psn_cash_pay: Fen;
+  tender: Tender;
+  tendered: Fen;
+  change_amt: Fen;
+  cert: CertRecord;
+  lines: SaleLineRecord[];
+}
+
+type Row = Omit<SaleRecord, 'cert' | 'lines'> & { cert: string; lines: string; printed: number };
+
+export class TerminalStore {
+  constructor(private readonly db: Database.Database) {
+    db.exec(SCHEMA);
+  }
+
+  addSale(r: SaleRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO terminal_sales (setl_id, kind, init_setl_id, fixmedins_code, terminal_id, opter_no, opter_name, sign_no, mdtrt_id,
+           psn_no, insutype, clr_type, setl_date, setl_time, medfee_sumamt, fund_pay_sumamt, acct_pay, acct_mulaid_pay, psn_cash_pay,
+           tender, tendered, change_amt, cert, lines)
+         VALUES (@setl_id, @kind, @init_setl_id, @fixmedins_code, @terminal_id, @opter_no, @opter_name, @sign_no, @mdtrt_id,
+           @psn_no, @insutype, @clr_type, @setl_date, @setl_time, @medfee_sumamt, @fund_pay_sumamt, @acct_pay, @acct_mulaid_pay, @psn_cash_pay,
+           @tender, @tendered, @change_amt, @cert, @lines)`,
+      )
+      .run({ ...r, cert: JSON.stringify(r.cert), lines: JSON.stringify(r.lines) });
+  }
+
+  sale(setlId: string): (SaleRecord & { printed: number }) | undefined {
+    const row = this.db.prepare('SELECT * FROM terminal_sales WHERE setl_id = ?').get(setlId) as Row | undefined;
+    return row ? decode(row) : undefined;
+  }
+
+  /** The terminal's records of an institution's day, in order. */
+  day(fixmedinsCode: string, date: string): SaleRecord[] {
+    return (this.db.prepare('SELECT * FROM terminal_sales WHERE fixmedins_code = ? AND setl_date = ? ORDER BY rowid').all(fixmedinsCode, date) as Row[]).map(decode);
+  }
+
+  markPrinted(setlId: string): number {
+    this.db.prepare('UPDATE terminal_sales SET printed = printed + 1 WHERE setl_id = ?').run(setlId);
+    return (this.db.prepare('SELECT printed FROM terminal_sales WHERE setl_id = ?').get(setlId) as { printed: number } | undefined)?.printed ?? 0;
+  }
+
+  price(fixmedinsCode: string, hilistCode: string): Fen | null {
+    const row = this.db.prepare('SELECT pric FROM terminal_prices WHERE fixmedins_code = ? AND hilist_code = ?').get(fixmedinsCode, hilistCode) as { pric: number } | undefined;
+    return row ? row.pric : null;
+  }
+
+  rememberPrice(fixmedinsCode: string, hilistCode: string, pric: Fen): void {
+    this.db
+      .prepare('INSERT INTO terminal_prices (fixmedins_code, hilist_code, pric) VALUES (?, ?, ?) ON CONFLICT (fixmedins_code, hilist_code) DO UPDATE SET pric = excluded.pric')
+      .run(fixmedinsCode, hilistCode, pric);
+  }
+}
+
+function decode(row: Row): SaleRecord & { printed: number } {
+  return { ...row, cert: JSON.parse(row.cert) as CertRecord, lines: JSON.parse(row.lines) as SaleLineRecord[] };
+}
