@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages medpos uses beside Node: PC/SC (pcscd, the vpcd virtual reader, the
 # development files the `pcsclite` module compiles against), socat for pseudo-terminal scanners,
-# opensc, pcsc-tools and zbar-tools for checks, chromium for browser tests. Needs root; without it, it says
+# opensc, pcsc-tools and zbar-tools for checks, chromium and a CJK font for the browser tests and screenshots. Needs root; without it, it says
 # what to install and carries on (medpos then runs without the card reader).
 set -euo pipefail
-packages=(libpcsclite-dev pcscd vsmartcard-vpcd socat opensc pcsc-tools zbar-tools iproute2 util-linux chromium)
+packages=(libpcsclite-dev pcscd vsmartcard-vpcd socat opensc pcsc-tools zbar-tools iproute2 util-linux chromium fonts-wqy-microhei)
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-system: no apt-get here; install these yourself if you need them: ${packages[*]}" >&2
   exit 0

@@ -63,7 +63,7 @@ export class Platform {
     const now = stamp(this.clock);
     const extra = this.ext.extra?.[env.infno];
     const idempotent = extra ? extra.idempotent : true;
-    const msgid = env.msgid || (idempotent && opts.fillMsgid ? `${env.fixmedins_code}${now.compact}${String(this.ledger.nextSeq('msgid') % 10_000).padStart(4, '0')}` : '');
+    const msgid = env.msgid || (idempotent && opts.fillMsgid ? this.newMsgid(env.fixmedins_code, now.compact) : '');
     const hash = bodyHash(env);
     if (idempotent) {
       const stored = this.ledger.findMessage(msgid);
@@ -113,6 +113,14 @@ export class Platform {
       });
     }
     return response;
+  }
+
+  /** fixmedins_code + time + 4-digit sequence, as senders make them; never one already used. */
+  private newMsgid(fixmedinsCode: string, compact: string): string {
+    for (;;) {
+      const id = `${fixmedinsCode}${compact}${String(this.ledger.nextSeq('msgid') % 10_000).padStart(4, '0')}`;
+      if (!this.ledger.findMessage(id)) return id;
+    }
   }
 
   private refuse(env: RequestEnvelope | undefined, err: unknown): ResponseEnvelope {

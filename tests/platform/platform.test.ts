@@ -57,6 +57,15 @@ describe('the envelope', () => {
     expect(platform.call(envelope('2102', PHARMACY, good, 'FIX-1'))).toMatchObject({ infcode: 0 });
   });
 
+  it('never fills in a msgid a sender already used', () => {
+    const { platform } = freshPlatform(WORLDS.demo);
+    const signIn = { signIn: { opter_no: 'C1' } };
+    // hospital software used the id medpos would make next: fixmedins_code + time + 0001
+    expect(platform.call(envelope('9001', HOSPITAL, signIn, `${HOSPITAL}202611201000000001`)).infcode).toBe(0);
+    const filled = platform.call({ infno: '9001', fixmedins_code: HOSPITAL, input: signIn }, { fillMsgid: true });
+    expect(filled).toMatchObject({ infcode: 0 });
+  });
+
   it('refuses malformed input of every kind with an err_code and no stack trace', () => {
     const { platform, ledger } = freshPlatform(WORLDS.demo);
     const before = snapshot(ledger);
