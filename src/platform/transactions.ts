@@ -307,21 +307,21 @@ function newVisit(ctx: Ctx, v: { psn_no: string; insutype: string; med_type: str
   return mdtrt_id;
 }
 
+function billFor(
+  who: { patient: Person; payer: Payer },
+  d: { insutype: string; med_type: string; medfee_sumamt: Fen; acct_used_flag: '0' | '1' },
+  lines: Bill['lines'],
+): Bill {
+  return { patient: who.patient, payer: who.payer, insutype: d.insutype, med_type: d.med_type, medfee_sumamt: d.medfee_sumamt, acctUsed: d.acct_used_flag === '1', lines };
+}
+
 function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   requireKind(ctx.institution, 'pharmacy', settle ? '2102' : '2101');
   const d = input.druginfo;
   checkMedType(ctx.institution, d.med_type);
   uniqueSn(input.drugdetail.map((l) => l.feedetl_sn), 'in drugdetail');
   const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
-  const bill: Bill = {
-    patient: who.patient,
-    payer: who.payer,
-    insutype: d.insutype,
-    med_type: d.med_type,
-    medfee_sumamt: d.medfee_sumamt,
-    acctUsed: d.acct_used_flag === '1',
-    lines: input.drugdetail.map(inputLine),
-  };
+  const bill = billFor(who, d, input.drugdetail.map(inputLine));
   const { lines, split } = priceBill(ctx, bill);
   const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row));
   if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
@@ -338,15 +338,7 @@ function outpatient(ctx: Ctx, d: Inputs['2206']['data'], settle: boolean) {
   const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
   const rows = ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
   if (rows.length === 0) throw new Refusal('no_fee_lines', `visit ${d.mdtrt_id} has no unsettled fee lines${d.chrg_bchno && d.chrg_bchno !== '0000' ? ` in batch ${d.chrg_bchno}` : ''}`);
-  const bill: Bill = {
-    patient: who.patient,
-    payer: who.payer,
-    insutype: d.insutype,
-    med_type: d.med_type,
-    medfee_sumamt: d.medfee_sumamt,
-    acctUsed: d.acct_used_flag === '1',
-    lines: rows.map(rowLine),
-  };
+  const bill = billFor(who, d, rows.map(rowLine));
   const { split } = priceBill(ctx, bill);
   if (!settle) return settlementOutput(ctx, bill, split, d.mdtrt_cert_type, { mdtrt_id: d.mdtrt_id });
   return recordSettlement(ctx, bill, split, d.mdtrt_id, d.mdtrt_cert_type, rows.map((r) => r.id));

@@ -600,18 +600,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   private detail(l: Line & { pric: Fen; amount: Fen }, sn: string, extra: Record<string, unknown> = {}) {
-    return {
-      feedetl_sn: sn,
-      med_list_codg: l.hilist_code,
-      medins_list_codg: l.hilist_code,
-      medins_list_name: l.name,
-      det_item_fee_sumamt: yuan(l.amount),
-      cnt: l.cnt_e4 / 10_000,
-      pric: yuan(l.pric),
-      hosp_appr_flag: l.hosp_appr_flag,
-      ...(l.trace_code ? { drug_trac_codg: l.trace_code } : {}),
-      ...extra,
-    };
+    return recordDetail(saleLine(l, sn), { medins_list_name: l.name, ...extra });
   }
 
   /** 2101 (pharmacy) or 2204 + 2206 (outpatient): the split, line by line and in total; nothing is written but fee lines. */
