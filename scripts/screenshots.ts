@@ -9,65 +9,23 @@
  * terminal-outpatient.png. Every child process is stopped at the end, also on failure. Chinese text
  * needs a CJK font on the machine (fonts-wqy-microhei or fonts-noto-cjk).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { addBySearch, launchBrowser, openAndSignIn, ROOT, startTerminal, type TerminalChild } from '../tests/terminal/helpers.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = resolve(process.argv[2] ?? join(ROOT, 'docs'));
-const NOW = '2026-11-20T10:00:00+08:00';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-
-async function terminal(args: string[]): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'medpos-shots-'));
-  dirs.push(dir);
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/medpos.js'), 'terminal', '--db', join(dir, 'db'), '--world', join(ROOT, 'fixtures/worlds/demo'), '--port', '0', ...args], {
-    env: { ...process.env, MEDPOS_NOW: NOW, MEDPOS_HW_VPCD: '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(proc);
-  return new Promise((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error('the terminal printed no URL within 20 s')), 20_000);
-    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /^(http:\/\/\S+)\n/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]!);
-      }
-    });
-    proc.once('exit', (code) => rej(new Error(`the terminal exited (${code})`)));
-  });
+/** Starts a terminal with fixture cards in process (no vpcd), whatever the environment says. */
+function terminal(args: string[]): Promise<TerminalChild> {
+  return startTerminal(args, { MEDPOS_HW_VPCD: '' });
 }
 
-async function signIn(page: Page, url: string, no: string, name: string): Promise<void> {
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="1"]');
-  await page.fill('#opter-no', no);
-  await page.fill('#opter-name', name);
-  await page.click('#signin-form button[type=submit]');
-  await page.waitForSelector('#signed-in:not([hidden])');
-}
+const signIn = (page: Page, t: TerminalChild, no: string, name: string) => openAndSignIn(page, t.url, no, name);
 
+/** Adds a line by catalog search, then clears the search so the screenshot shows the bill only. */
 async function add(page: Page, code: string, price: string, count?: string): Promise<void> {
-  const n = await page.locator('#lines tbody tr').count();
-  await page.fill('#catalog-q', code);
-  const row = page.locator(`#catalog-results .result[data-code="${code}"]`);
-  await row.locator('.r-pric').fill(price);
-  await row.locator('.add').click();
-  await page.waitForFunction((k) => document.querySelectorAll('#lines tbody tr').length === k, n + 1);
-  if (count) {
-    await page.locator('#lines tbody tr').nth(n).locator('.cnt').fill(count);
-    await page.locator('#lines tbody tr').nth(n).locator('.cnt').press('Tab');
-    await page.waitForFunction(([i, c]) => (document.querySelectorAll('#lines tbody tr .cnt')[i as number] as HTMLInputElement).value === c, [n, count] as const);
-  }
+  await addBySearch(page, code, price, count);
   await page.fill('#catalog-q', '');
   await page.evaluate(() => (document.querySelector('#catalog-results')!.innerHTML = ''));
 }
@@ -76,11 +34,9 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const pharmacy = await terminal(['--tester', '--terminal-id', 'POS01']);
   const hospital = await terminal(['--institution', 'H44030000001', '--terminal-id', 'FEE01']);
-  const profile = mkdtempSync(join(tmpdir(), 'medpos-shots-chromium-'));
-  dirs.push(profile);
-  const ctx = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, viewport: { width: 1400, height: 1000 }, locale: 'zh-CN' });
+  const browser = await launchBrowser();
   try {
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    const page = browser.page;
 
     // A pharmacy sale: the holder's card for a bound relative would be (d); here 陈喆 with his own card.
     await signIn(page, pharmacy, 'C001', '王收银');
@@ -163,10 +119,9 @@ async function main(): Promise<void> {
     await page.waitForSelector('#pre-fund');
     await page.screenshot({ path: join(OUT, 'terminal-outpatient.png'), fullPage: true });
   } finally {
-    await ctx.close();
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await browser.close();
+    await pharmacy.stop();
+    await hospital.stop();
   }
   process.stdout.write(`screenshots written to ${OUT}\n`);
 }

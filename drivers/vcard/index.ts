@@ -4,6 +4,6 @@
  * vpcd link that puts either into a PC/SC reader.
  */
 export { VirtualSsCard, createVirtualCard, atrFor, parseCommand, PIN_TRIES, type CardImage, type CardQuirks } from './card.ts';
-export { cardImageFromWorld, loadWorldCard, WorldCardError } from './world-card.ts';
+export { cardImageFromWorld, loadWorldCard, WorldCardDeck, WorldCardError } from './world-card.ts';
 export { TraceCard, createTraceCard } from './trace-card.ts';
 export { VpcdLink, parseVpcdAddress, VPCD_DEFAULT_PORT, type VpcdAddress, type VpcdLinkOptions, type VpcdLinkEvents } from './vpcd.ts';

@@ -3,7 +3,7 @@
  * from persons.json, unless the card's `chip` object overrides them (a forged or mis-issued card).
  */
 import { loadWorld, type World } from '../../src/core/world.ts';
-import type { CardImage } from './card.ts';
+import { createVirtualCard, type CardImage, type VirtualSsCard } from './card.ts';
 
 export class WorldCardError extends Error {
   override readonly name = 'WorldCardError';
@@ -34,4 +34,20 @@ export function cardImageFromWorld(world: World, cardNo: string): CardImage {
 /** Loads the world in `dir` (WorldError lists its problems) and returns the image of card `cardNo`. */
 export function loadWorldCard(dir: string, cardNo: string): CardImage {
   return cardImageFromWorld(loadWorld(dir), cardNo);
+}
+
+/** A world's cards as virtual cards, one per card number, so a PIN counter lasts while the world is in use. */
+export class WorldCardDeck {
+  private readonly cards = new Map<string, VirtualSsCard>();
+  constructor(private readonly world: World) {}
+
+  /** The card numbered `cardNo` (WorldCardError when the world has none). */
+  card(cardNo: string): VirtualSsCard {
+    let card = this.cards.get(cardNo);
+    if (!card) {
+      card = createVirtualCard(cardImageFromWorld(this.world, cardNo));
+      this.cards.set(cardNo, card);
+    }
+    return card;
+  }
 }

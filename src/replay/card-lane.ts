@@ -3,7 +3,7 @@
  * vpcd when the harness provides one (MEDPOS_HW_VPCD), into an in-process reader otherwise; read
  * by the same driver code either way. Cards keep their PIN counters for the whole scenario.
  */
-import { createVirtualCard, cardImageFromWorld, parseVpcdAddress, VpcdLink, type VirtualSsCard } from '../../drivers/vcard/index.ts';
+import { parseVpcdAddress, VpcdLink, WorldCardDeck } from '../../drivers/vcard/index.ts';
 import { createInProcessReader, createPcscReader, readCardIdentity, type CardIdentity, type CardReader } from '../drivers/card/index.ts';
 import type { World } from '../core/world.ts';
 
@@ -19,29 +19,22 @@ export interface CardLane {
 const READ_TIMEOUT_MS = 5000;
 
 class Lane implements CardLane {
-  private readonly cards = new Map<string, VirtualSsCard>();
+  private readonly deck: WorldCardDeck;
   private link: VpcdLink | undefined;
   private lastSeq = 0;
 
   constructor(
     readonly wire: 'pcsc' | 'inprocess',
-    private readonly world: World,
+    world: World,
     private readonly reader: CardReader,
     private readonly vpcd: string | undefined,
-  ) {}
-
-  private card(cardNo: string): VirtualSsCard {
-    let card = this.cards.get(cardNo);
-    if (!card) {
-      card = createVirtualCard(cardImageFromWorld(this.world, cardNo));
-      this.cards.set(cardNo, card);
-    }
-    return card;
+  ) {
+    this.deck = new WorldCardDeck(world);
   }
 
   async insert(cardNo: string): Promise<void> {
     await this.remove();
-    const card = this.card(cardNo);
+    const card = this.deck.card(cardNo);
     if (this.vpcd) {
       this.link = new VpcdLink(card, parseVpcdAddress(this.vpcd));
       await this.link.insert();

@@ -15,7 +15,7 @@
  * the pair made here), else straight into the scan pipeline. Every scan passes the StaleScanGuard.
  */
 import { EventEmitter } from 'node:events';
-import { cardImageFromWorld, createVirtualCard, parseVpcdAddress, VpcdLink, type VirtualSsCard } from '../../drivers/vcard/index.ts';
+import { parseVpcdAddress, VpcdLink, WorldCardDeck, type VirtualSsCard } from '../../drivers/vcard/index.ts';
 import { PtyPair, socatAvailable } from '../../drivers/scanner/pty-pair.ts';
 import { VirtualScanner } from '../../drivers/scanner/virtual-scanner.ts';
 import {
@@ -83,7 +83,7 @@ export class Devices extends EventEmitter<DeviceEvents> {
   readonly guard: StaleScanGuard;
   private readonly readers = new Map<ReaderId, CardReader>();
   private link: VpcdLink | undefined;
-  private readonly cards = new Map<string, VirtualSsCard>();
+  private readonly deck: WorldCardDeck;
   private insertedCard: string | null = null;
   private scanner: ScannerDriver | undefined;
   private scannerState: { status: string; detail: string | null } = { status: 'not configured', detail: null };
@@ -94,9 +94,10 @@ export class Devices extends EventEmitter<DeviceEvents> {
 
   private constructor(
     private readonly opts: DeviceOptions,
-    private readonly world: World,
+    world: World,
   ) {
     super();
+    this.deck = new WorldCardDeck(world);
     this.guard = new StaleScanGuard({ onDrop: (scan, reason) => this.emit('drop', { scan, reason }) });
   }
 
@@ -204,12 +205,7 @@ export class Devices extends EventEmitter<DeviceEvents> {
   // --- cards ------------------------------------------------------------------------------
 
   private virtualCard(cardNo: string): VirtualSsCard {
-    let card = this.cards.get(cardNo);
-    if (!card) {
-      card = createVirtualCard(cardImageFromWorld(this.world, cardNo));
-      this.cards.set(cardNo, card);
-    }
-    return card;
+    return this.deck.card(cardNo);
   }
 
   private virtualTarget(): CardReader {

@@ -689,25 +689,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const setlId = setl.setl_id as string;
     const lines = this.priced(co);
     const record: SaleRecord = {
-      setl_id: setlId,
-      kind: 'settle',
-      init_setl_id: null,
+      ...this.settledFigures(setl, cashier),
       fixmedins_code: this.institution.fixmedins_code,
-      terminal_id: this.config.terminalId,
-      opter_no: cashier.opter_no,
-      opter_name: cashier.opter_name,
-      sign_no: cashier.sign_no,
-      mdtrt_id: setl.mdtrt_id as string,
       psn_no: p.psn_no,
       insutype: co.insutype!,
       clr_type: String(setl.clr_type),
-      setl_date: String(setl.setl_time).slice(0, 10),
-      setl_time: String(setl.setl_time),
-      medfee_sumamt: fen(setl.medfee_sumamt),
-      fund_pay_sumamt: fen(setl.fund_pay_sumamt),
-      acct_pay: fen(setl.acct_pay),
-      acct_mulaid_pay: fen(setl.acct_mulaid_pay),
-      psn_cash_pay: cash,
       tender: q.tender,
       tendered,
       change_amt: change,
@@ -827,8 +813,20 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const cash = fen(setl.psn_cash_pay);
     this.store.addSale({
       ...sale,
+      ...this.settledFigures(setl, cashier),
+      tendered: cash,
+      change_amt: 0,
+      lines: newLines,
+    });
+    this.emit('sale', { setl_id: setl.setl_id as string, kind: 'settle' });
+    return { cancel_setl_id: cancelled.setl_id, setl_id: setl.setl_id as string, refund: yuan(sale.psn_cash_pay - cash) };
+  }
+
+  /** The part of a sale record that a platform settlement gives: ids, who settled it, when, and its figures. */
+  private settledFigures(setl: Setl, cashier: Cashier) {
+    return {
       setl_id: setl.setl_id as string,
-      kind: 'settle',
+      kind: 'settle' as const,
       init_setl_id: null,
       terminal_id: this.config.terminalId,
       opter_no: cashier.opter_no,
@@ -841,13 +839,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       fund_pay_sumamt: fen(setl.fund_pay_sumamt),
       acct_pay: fen(setl.acct_pay),
       acct_mulaid_pay: fen(setl.acct_mulaid_pay),
-      psn_cash_pay: cash,
-      tendered: cash,
-      change_amt: 0,
-      lines: newLines,
-    });
-    this.emit('sale', { setl_id: setl.setl_id as string, kind: 'settle' });
-    return { cancel_setl_id: cancelled.setl_id, setl_id: setl.setl_id as string, refund: yuan(sale.psn_cash_pay - cash) };
+      psn_cash_pay: fen(setl.psn_cash_pay),
+    };
   }
 
   // --- virtual devices --------------------------------------------------------------------
