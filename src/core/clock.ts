@@ -66,21 +66,27 @@ function local(d: Date, offsetMinutes: number) {
 /** One instant in every format the wire uses, taken once per request so its times agree. */
 export interface Stamp {
   /** yyyy-MM-dd */
-  date: string;
+  readonly date: string;
   /** yyyy-MM-dd HH:mm:ss */
-  time: string;
+  readonly time: string;
   /** yyyyMMddHHmmss */
-  compact: string;
+  readonly compact: string;
   /** yyyyMMddHHmmssSSS */
-  compactMs: string;
-  year: number;
+  readonly compactMs: string;
+  readonly year: number;
 }
 
 export function stamp(clock: Clock): Stamp {
-  const l = local(clock.now(), clock.offsetMinutes);
+  const d = clock.now();
+  const key = d.getTime() + clock.offsetMinutes * 60_000;
+  if (key === lastStamp.key) return lastStamp.stamp; // requests within one millisecond share it
+  const l = local(d, clock.offsetMinutes);
   const compact = (l.date + l.time).replace(/[-:]/g, '');
-  return { date: l.date, time: `${l.date} ${l.time}`, compact, compactMs: compact + l.ms, year: Number(l.date.slice(0, 4)) };
+  const s = { date: l.date, time: `${l.date} ${l.time}`, compact, compactMs: compact + l.ms, year: Number(l.date.slice(0, 4)) };
+  lastStamp = { key, stamp: s };
+  return s;
 }
+let lastStamp: { key: number; stamp: Stamp } = { key: Number.NaN, stamp: undefined as never };
 
 /** yyyy-MM-dd */
 export function localDate(clock: Clock): string {

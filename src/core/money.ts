@@ -31,15 +31,31 @@ export function divHalfUp(numerator: bigint, denominator: bigint): bigint {
   return neg ? -q : q;
 }
 
+/**
+ * round_half_up(a x b / d) for integers a, b and d > 0, exactly. Small products, the everyday case,
+ * stay in doubles (BigInt costs more than the rest of a line's arithmetic); large ones go to BigInt.
+ */
+export function mulDivHalfUp(a: number, b: number, d: number): number {
+  const p = a * b;
+  if (Math.abs(p) > 2 ** 51) return Number(divHalfUp(BigInt(a) * BigInt(b), BigInt(d)));
+  // here p is exact, and so are 2|p| + d and 2d: only the division rounds, and the remainder corrects it
+  const top = 2 * Math.abs(p) + d;
+  let q = Math.floor(top / (2 * d));
+  const r = top - q * 2 * d;
+  if (r < 0) q--;
+  else if (r >= 2 * d) q++;
+  return p < 0 && q !== 0 ? -q : q; // never -0: it would show in JSON comparisons and retried responses
+}
+
 /** round_half_up(fen x ratio) for a ratio in parts per 10 000. */
 export function applyRatio(fen: Fen, ratio: Ratio4): Fen {
-  return Number(divHalfUp(BigInt(fen) * BigInt(ratio), BigInt(SCALE4)));
+  return mulDivHalfUp(fen, ratio, SCALE4);
 }
 
 /** round_half_up(pric x cnt) in fen, both scaled by 10 000. */
 export function lineAmount(pricE4: number, cntE4: number): Fen {
   // pric (yuan x 1e4) x cnt (x 1e4) = yuan x 1e8 = fen x 1e6
-  return Number(divHalfUp(BigInt(pricE4) * BigInt(cntE4), 1_000_000n));
+  return mulDivHalfUp(pricE4, cntE4, 1_000_000);
 }
 
 /** A money amount in yuan, at most two decimals, as fen. */

@@ -2,7 +2,7 @@
  * The settlement arithmetic of shared/spec/settlement.md sections 3 to 5, as pure functions in
  * integer fen: (world, person state, bill) -> split. No I/O, no clock: the caller passes the date.
  */
-import { applyRatio, divHalfUp, lineAmount, type Fen, type Ratio4 } from './money.ts';
+import { applyRatio, lineAmount, mulDivHalfUp, type Fen, type Ratio4 } from './money.ts';
 import type { CatalogItem, Institution, Person, Policy, WorldIndex } from './world.ts';
 
 /** A refusal: the request is answered with infcode -1 and nothing is written. */
@@ -24,7 +24,7 @@ export interface FeeLine {
   cntE4: number;
   /** det_item_fee_sumamt, as sent. */
   amount: Fen;
-  hosp_appr_flag?: string | undefined;
+  hosp_appr_flag?: string | null | undefined;
 }
 
 export interface LineSplit {
@@ -46,38 +46,37 @@ export function isValidOn(item: CatalogItem, date: string): boolean {
 
 /** Section 3: one line's split, with the catalog row of its code (undefined when not in the catalog). */
 export function splitLine(line: FeeLine, item: CatalogItem | undefined, date: string): LineSplit {
-  const where = `line ${line.feedetl_sn}`;
-  if (line.pricE4 <= 0 || line.cntE4 <= 0) throw new Refusal('line_not_positive', `${where}: price and count must be positive`);
-  const expected = lineAmount(line.pricE4, line.cntE4);
-  if (expected !== line.amount) {
-    throw new Refusal('line_amount_mismatch', `${where}: det_item_fee_sumamt ${yuanText(line.amount)} is not price x count (${yuanText(expected)})`);
-  }
+  if (line.pricE4 <= 0 || line.cntE4 <= 0) throw new Refusal('line_not_positive', `line ${line.feedetl_sn}: price and count must be positive`);
   const amount = line.amount;
+  const expected = lineAmount(line.pricE4, line.cntE4);
+  if (expected !== amount) {
+    throw new Refusal('line_amount_mismatch', `line ${line.feedetl_sn}: det_item_fee_sumamt ${yuanText(amount)} is not price x count (${yuanText(expected)})`);
+  }
   const covered =
     item !== undefined &&
     item.chrgitm_lv !== '03' &&
     isValidOn(item, date) &&
     !(item.lmt_used_flag === '1' && line.hosp_appr_flag !== '1');
   const cap = item?.hilist_pric_uplmt_amt ?? null;
-  const base = {
+  let overlmt = 0;
+  let preselfpay = 0;
+  if (covered) {
+    // The part of the price above the cap, times the count; cap is fen, price is yuan x 1e4.
+    const overPricE4 = cap === null ? 0 : Math.max(0, line.pricE4 - cap * 100);
+    overlmt = Math.min(amount, mulDivHalfUp(overPricE4, line.cntE4, 1_000_000));
+    preselfpay = applyRatio(amount - overlmt, item.selfpay_prop);
+  }
+  return {
     feedetl_sn: line.feedetl_sn,
     amount,
-    chrgitm_lv: item?.chrgitm_lv ?? ('03' as const),
-    selfpay_prop: item?.selfpay_prop ?? 0,
-    pric_uplmt_amt: cap,
-    lmt_used_flag: item?.lmt_used_flag ?? ('0' as const),
-  };
-  if (!covered) return { ...base, fulamt_ownpay_amt: amount, overlmt_amt: 0, preselfpay_amt: 0, inscp_scp_amt: 0 };
-  // The part of the price above the cap, times the count; cap is fen, price is yuan x 1e4.
-  const overPricE4 = cap === null ? 0 : Math.max(0, line.pricE4 - cap * 100);
-  const overlmt = Math.min(amount, Number(divHalfUp(BigInt(overPricE4) * BigInt(line.cntE4), 1_000_000n)));
-  const preselfpay = applyRatio(amount - overlmt, item.selfpay_prop);
-  return {
-    ...base,
-    fulamt_ownpay_amt: 0,
+    fulamt_ownpay_amt: covered ? 0 : amount,
     overlmt_amt: overlmt,
     preselfpay_amt: preselfpay,
-    inscp_scp_amt: amount - overlmt - preselfpay,
+    inscp_scp_amt: covered ? amount - overlmt - preselfpay : 0,
+    chrgitm_lv: item?.chrgitm_lv ?? '03',
+    selfpay_prop: item?.selfpay_prop ?? 0,
+    pric_uplmt_amt: cap,
+    lmt_used_flag: item?.lmt_used_flag ?? '0',
   };
 }
 
@@ -151,6 +150,11 @@ export function activeInsurance(person: Person, insutype: string) {
   return ins;
 }
 
+/** Does the pooled fund pay at this institution (always at hospitals; at pharmacies if the policy says so)? */
+export function isPooled(world: WorldIndex, institution: Institution): boolean {
+  return institution.fixmedins_type === 'hospital' || world.policy.pharmacy_pooling;
+}
+
 /** The pooled-fund ratio for (psn_type, hosp_lv): by psn_type, falling back to "default". */
 export function poolRatio(policy: Policy, insutype: string, psnType: string, hospLv: string): Ratio4 {
   const byType = policy.insutype[insutype]?.ratio;
@@ -174,11 +178,20 @@ export function hasActiveAccount(person: Person): boolean {
 }
 
 /** Donors who bound the patient and can give, in the order of persons.json (section 5, own-card flow). */
-export function donorsFor(world: WorldIndex, patientPsnNo: string): string[] {
-  return world.data.persons
-    .filter((p) => p.baseinfo.psn_no !== patientPsnNo && hasActiveAccount(p) && boundRelation(world.policy, p, patientPsnNo) !== undefined)
-    .map((p) => p.baseinfo.psn_no);
+export function donorsFor(world: WorldIndex, patientPsnNo: string): readonly string[] {
+  // a world never changes under its index: each patient's donors are worked out once
+  let byPatient = donorMemo.get(world);
+  if (!byPatient) donorMemo.set(world, (byPatient = new Map()));
+  let donors = byPatient.get(patientPsnNo);
+  if (!donors) {
+    donors = world.data.persons
+      .filter((p) => p.baseinfo.psn_no !== patientPsnNo && hasActiveAccount(p) && boundRelation(world.policy, p, patientPsnNo) !== undefined)
+      .map((p) => p.baseinfo.psn_no);
+    byPatient.set(patientPsnNo, donors);
+  }
+  return donors;
 }
+const donorMemo = new WeakMap<WorldIndex, Map<string, readonly string[]>>();
 
 /** Sections 4 and 5: the split of one settlement. */
 export function computeSplit(world: WorldIndex, req: SettleRequest, state: AccountState): Split {
@@ -188,17 +201,23 @@ export function computeSplit(world: WorldIndex, req: SettleRequest, state: Accou
   const ins = activeInsurance(patient, insutype);
   if (req.lines.length === 0) throw new Refusal('no_fee_lines', 'the settlement has no fee lines');
 
-  const sum = (f: (l: LineSplit) => Fen) => req.lines.reduce((s, l) => s + f(l), 0);
-  const medfee = sum((l) => l.amount);
+  let medfee = 0;
+  let fulamt = 0;
+  let overlmt = 0;
+  let preselfpay = 0;
+  let inscp = 0;
+  for (const l of req.lines) {
+    medfee += l.amount;
+    fulamt += l.fulamt_ownpay_amt;
+    overlmt += l.overlmt_amt;
+    preselfpay += l.preselfpay_amt;
+    inscp += l.inscp_scp_amt;
+  }
   if (medfee !== req.medfee_sumamt) {
     throw new Refusal('sum_mismatch', `medfee_sumamt ${yuanText(req.medfee_sumamt)} is not the sum of the lines (${yuanText(medfee)})`);
   }
-  const fulamt = sum((l) => l.fulamt_ownpay_amt);
-  const overlmt = sum((l) => l.overlmt_amt);
-  const preselfpay = sum((l) => l.preselfpay_amt);
-  const inscp = sum((l) => l.inscp_scp_amt);
 
-  const pooled = institution.fixmedins_type === 'hospital' || policy.pharmacy_pooling;
+  const pooled = isPooled(world, institution);
   let dedc = 0;
   let hifp = 0;
   let ratio: Ratio4 = 0;

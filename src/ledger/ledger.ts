@@ -9,6 +9,9 @@ import { createHash } from 'node:crypto';
 import { parseWorld, WorldIndex, type World } from '../core/world.ts';
 import type { Fen } from '../core/money.ts';
 
+/** Bumped whenever SCHEMA changes shape. */
+const SCHEMA_VERSION = 2;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -24,7 +27,7 @@ CREATE TABLE IF NOT EXISTS counters (
 );
 CREATE TABLE IF NOT EXISTS messages (
   msgid TEXT PRIMARY KEY, infno TEXT NOT NULL, fixmedins_code TEXT NOT NULL,
-  body_hash TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL, at TEXT NOT NULL
+  request TEXT NOT NULL, response TEXT NOT NULL, at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS attempts (
   id INTEGER PRIMARY KEY, msgid TEXT, infno TEXT, err_code TEXT NOT NULL, err_msg TEXT NOT NULL, at TEXT NOT NULL
@@ -119,10 +122,12 @@ export interface SettlementRecord extends Amounts {
 }
 
 /** The fields of a settlement record that its hash covers: all but its position and the chain itself. */
-const RECORD_FIELDS = [
+const RECORD_FIELDS = [ // setlinfo last: chainHash relies on it
   'setl_id', 'kind', 'init_setl_id', 'mdtrt_id', 'psn_no', 'insutype', 'psn_type', 'clr_type', 'clr_optins', 'fixmedins_code',
   'med_type', 'setl_time', 'setl_date', 'year', ...AMOUNT_FIELDS, 'balc', 'msgid', 'setlinfo',
 ] as const satisfies readonly (keyof SettlementRecord)[];
+
+const INSERT_SETTLEMENT = `INSERT INTO settlements (${RECORD_FIELDS.join(', ')}, prev_hash, hash) VALUES (${RECORD_FIELDS.map(() => '?').join(', ')}, ?, ?)`;
 
 export interface Debit {
   psn_no: string;
@@ -162,7 +167,7 @@ export interface StoredMessage {
   msgid: string;
   infno: string;
   fixmedins_code: string;
-  body_hash: string;
+  request: string;
   response: string;
 }
 
@@ -170,13 +175,25 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** The hash of a settlement record, chained to the one before it (tamper evidence). */
 export function recordHash(prev: string, rec: SettlementRecord): string {
-  const canonical = JSON.stringify(RECORD_FIELDS.map((k) => [k, rec[k]]));
-  return createHash('sha256').update(prev).update(canonical).digest('hex');
+  return chainHash(prev, recordValues(rec));
+}
+
+function recordValues(rec: SettlementRecord): unknown[] {
+  return RECORD_FIELDS.map((k) => rec[k]);
+}
+
+function chainHash(prev: string, values: unknown[]): string {
+  // prev, then the values in RECORD_FIELDS order (fixed by the schema version) as JSON, setlinfo (the
+  // last and longest) as its own text so it is not copied and escaped again: the JSON array's closing
+  // bracket marks where it starts
+  return createHash('sha256').update(prev).update(JSON.stringify(values.slice(0, -1))).update(values[values.length - 1] as string).digest('hex');
 }
 
 export class Ledger {
   readonly db: Database.Database;
   private cachedWorld: WorldIndex | undefined;
+  /** One wrapper for every call: building a better-sqlite3 transaction function costs more than a small settlement's SQL. */
+  private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -184,7 +201,22 @@ export class Ledger {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 30000');
     this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
+    this.createOrCheckSchema(path);
+    this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
+  }
+
+  /** A new file gets the schema; a file made by another version of the schema is refused, never half-used. */
+  private createOrCheckSchema(path: string): void {
+    const fresh = (this.db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n === 0;
+    if (fresh) {
+      this.db.exec(`BEGIN; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+      return;
+    }
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version !== SCHEMA_VERSION) {
+      this.db.close();
+      throw new Error(`${path} holds a medpos ledger of schema ${version}; this medpos needs schema ${SCHEMA_VERSION}: make a new database with \`medpos init\``);
+    }
   }
 
   /** Prepared statements, compiled once per connection: preparing is most of a small query's cost. */
@@ -204,8 +236,9 @@ export class Ledger {
 
   /** Runs fn in one write transaction (BEGIN IMMEDIATE): whole or absent. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.runInTransaction.immediate(fn) as T;
   }
+
 
   // --- world -------------------------------------------------------------------------------
 
@@ -287,15 +320,15 @@ export class Ledger {
   // --- messages ----------------------------------------------------------------------------
 
   findMessage(msgid: string): StoredMessage | undefined {
-    return this.stmt('SELECT msgid, infno, fixmedins_code, body_hash, response FROM messages WHERE msgid = ?').get(msgid) as
+    return this.stmt('SELECT msgid, infno, fixmedins_code, request, response FROM messages WHERE msgid = ?').get(msgid) as
       | StoredMessage
       | undefined;
   }
 
-  saveMessage(m: StoredMessage & { request: string; at: string }): void {
+  saveMessage(m: StoredMessage & { at: string }): void {
     this
-      .stmt('INSERT INTO messages (msgid, infno, fixmedins_code, body_hash, request, response, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(m.msgid, m.infno, m.fixmedins_code, m.body_hash, m.request, m.response, m.at);
+      .stmt('INSERT INTO messages (msgid, infno, fixmedins_code, request, response, at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(m.msgid, m.infno, m.fixmedins_code, m.request, m.response, m.at);
   }
 
   /** Keeps a refused request in the audit log of attempts; returns its serial number. */
@@ -385,15 +418,9 @@ export class Ledger {
    */
   appendSettlement(rec: SettlementRecord, debits: Debit[], feeLineIds: number[]): void {
     const prev = (this.stmt('SELECT hash FROM settlements ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
-    const hash = recordHash(prev, rec);
-    this
-      .stmt(
-        `INSERT INTO settlements (setl_id, kind, init_setl_id, mdtrt_id, psn_no, insutype, psn_type, clr_type, clr_optins, fixmedins_code,
-           med_type, setl_time, setl_date, year, ${AMOUNT_FIELDS.join(', ')}, balc, msgid, setlinfo, prev_hash, hash)
-         VALUES (@setl_id, @kind, @init_setl_id, @mdtrt_id, @psn_no, @insutype, @psn_type, @clr_type, @clr_optins, @fixmedins_code,
-           @med_type, @setl_time, @setl_date, @year, ${AMOUNT_FIELDS.map((f) => '@' + f).join(', ')}, @balc, @msgid, @setlinfo, @prev_hash, @hash)`,
-      )
-      .run({ ...Object.fromEntries(RECORD_FIELDS.map((k) => [k, rec[k]])), prev_hash: prev, hash });
+    const values = recordValues(rec);
+    const hash = chainHash(prev, values);
+    this.stmt(INSERT_SETTLEMENT).run(...values, prev, hash);
     this.setMeta('chain_head', hash); // so that removing the newest record shows too
     const debit = this.stmt('INSERT INTO settlement_debits (setl_id, psn_no, role, amount) VALUES (?, ?, ?, ?)');
     const move = this.stmt('UPDATE accounts SET balc = balc - ? WHERE psn_no = ?');

@@ -1,5 +1,4 @@
 /** The platform's message envelope (settlement.md section 1). */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 export const MAX_REQUEST_BYTES = 1 << 20;
@@ -21,7 +20,8 @@ export const requestEnvelope = z.looseObject({
   fixmedins_code: z.string().min(1, 'must not be empty').max(30),
   fixmedins_name: text(200).optional(),
   sign_no: text(30).optional(),
-  input: z.record(z.string(), z.unknown(), { error: 'must be an object' }),
+  // only "an object" here: each transaction's own schema checks its input, so it is not copied twice
+  input: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),
 });
 export type RequestEnvelope = z.infer<typeof requestEnvelope>;
 
@@ -35,25 +35,41 @@ export interface ResponseEnvelope {
   output: unknown;
 }
 
-/** JSON with object keys sorted, so that equal bodies hash equal. */
+/**
+ * JSON with object keys sorted, so that equal bodies hash equal: what JSON.stringify writes with
+ * every object's keys in code-unit order (undefined members left out, undefined in arrays as null).
+ * Written out because a sorting replacer copies every object and costs more than the rest of the hash.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
+  const o = value as Record<string, unknown>;
+  let out = '';
+  for (const k of Object.keys(o).sort()) {
+    const v = o[k];
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    out += `${out ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `{${out}}`;
 }
 
-/** What makes two messages with one msgid the same message. */
-export function bodyHash(env: Pick<RequestEnvelope, 'infno' | 'fixmedins_code' | 'input'>): string {
-  return createHash('sha256').update(canonicalJson({ infno: env.infno, fixmedins_code: env.fixmedins_code, input: env.input })).digest('hex');
+type Body = Pick<RequestEnvelope, 'infno' | 'fixmedins_code' | 'input'>;
+
+/** What makes two messages with one msgid the same message (other envelope fields, such as inf_time, may differ). */
+export function sameBody(a: Body, b: Body): boolean {
+  return a.infno === b.infno && a.fixmedins_code === b.fixmedins_code && canonicalJson(a.input) === canonicalJson(b.input);
 }
 
 /** Does the input carry a psn_no anywhere (then insuplc_admdvs is required)? */
 export function carriesPsnNo(value: unknown, depth = 0): boolean {
   if (depth > 4 || value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return value.some((v) => carriesPsnNo(v, depth + 1));
-  return Object.entries(value).some(([k, v]) => (k === 'psn_no' && v !== undefined && v !== '') || carriesPsnNo(v, depth + 1));
+  const o = value as Record<string, unknown>;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) continue;
+    if ((k === 'psn_no' && o[k] !== undefined && o[k] !== '') || carriesPsnNo(o[k], depth + 1)) return true;
+  }
+  return false;
 }
 
 /** "where: what" for the first few problems of a zod error. */

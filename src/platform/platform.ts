@@ -8,7 +8,7 @@ import { Refusal } from '../core/settle.ts';
 import type { Person } from '../core/world.ts';
 import { log } from '../log.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { bodyHash, carriesPsnNo, describeZodError, MAX_REQUEST_BYTES, requestEnvelope, type RequestEnvelope, type ResponseEnvelope } from './envelope.ts';
+import { carriesPsnNo, describeZodError, MAX_REQUEST_BYTES, requestEnvelope, sameBody, type RequestEnvelope, type ResponseEnvelope } from './envelope.ts';
 import { inputs } from './inputs.ts';
 import { HANDLERS, INPUT_OF, type Ctx } from './transactions.ts';
 
@@ -64,11 +64,11 @@ export class Platform {
     const extra = this.ext.extra?.[env.infno];
     const idempotent = extra ? extra.idempotent : true;
     const msgid = env.msgid || (idempotent && opts.fillMsgid ? this.newMsgid(env.fixmedins_code, now.compact) : '');
-    const hash = bodyHash(env);
     if (idempotent) {
       const stored = this.ledger.findMessage(msgid);
       if (stored) {
-        if (stored.body_hash !== hash) throw new Refusal('msgid_conflict', `msgid ${msgid} was already used for a different request`);
+        // compared only on a retry, so that the first delivery pays for no hashing
+        if (!sameBody(JSON.parse(stored.request) as RequestEnvelope, env)) throw new Refusal('msgid_conflict', `msgid ${msgid} was already used for a different request`);
         log.info({ msgid, infno: env.infno }, 'answered a retried msgid from the stored response');
         return JSON.parse(stored.response) as ResponseEnvelope;
       }
@@ -76,22 +76,18 @@ export class Platform {
     const institution = world.institutions.get(env.fixmedins_code);
     if (!institution) throw new Refusal('institution_unknown', `institution ${env.fixmedins_code} is not known to the platform`);
     if (!institution.designated) throw new Refusal('not_designated', `institution ${env.fixmedins_code} is not a designated medical-insurance institution`);
-    const base = { ledger: this.ledger, world, clock: this.clock, env: { ...env, msgid }, institution, msgid, stamp: now };
+    const sent = env.msgid === msgid ? env : { ...env, msgid };
+    const ctx: Ctx = { ledger: this.ledger, world, clock: this.clock, env: sent, institution, msgid, stamp: now, tokens: (token) => this.resolveToken(ctx, token) };
     let output: unknown;
     if (extra) {
-      output = extra.run(base, env.input);
+      output = extra.run(ctx, env.input);
     } else {
       const infno = env.infno as Infno;
       const handler = HANDLERS[infno] as ((ctx: Ctx, input: unknown) => unknown) | undefined;
       if (!handler) throw new Refusal('unknown_infno', `transaction ${env.infno} is not supported`);
-      const schema = inputs[INPUT_OF[infno]];
-      const input = schema.safeParse(env.input);
+      const input = inputs[INPUT_OF[infno]].safeParse(env.input);
       if (!input.success) throw new Refusal('malformed_input', describeZodError(input.error, 'input'));
-      const tokens = (token: string): Person => {
-        if (!this.ext.resolveToken) throw new Refusal('cert_type_unsupported', 'e-certificates (mdtrt_cert_type 01) are not available');
-        return this.ext.resolveToken(base, token);
-      };
-      output = handler({ ...base, tokens }, input.data);
+      output = handler(ctx, input.data);
     }
     const response: ResponseEnvelope = {
       infcode: 0,
@@ -106,13 +102,17 @@ export class Platform {
         msgid,
         infno: env.infno,
         fixmedins_code: env.fixmedins_code,
-        body_hash: hash,
-        request: JSON.stringify({ ...env, msgid }),
+        request: JSON.stringify(sent),
         response: JSON.stringify(response),
         at: now.time,
       });
     }
     return response;
+  }
+
+  private resolveToken(ctx: Ctx, token: string): Person {
+    if (!this.ext.resolveToken) throw new Refusal('cert_type_unsupported', 'e-certificates (mdtrt_cert_type 01) are not available');
+    return this.ext.resolveToken(ctx, token);
   }
 
   /** fixmedins_code + time + 4-digit sequence, as senders make them; never one already used. */

@@ -1,7 +1,7 @@
 /** The platform's transactions (settlement.md section 2), each run inside one ledger transaction. */
 import type { Clock, Stamp } from '../core/clock.ts';
 import { fenToYuan, ratioToNumber, type Fen } from '../core/money.ts';
-import { activeInsurance, checkMedType, computeSplit, donorsFor, Refusal, splitLine, type LineSplit, type Payer, type Split } from '../core/settle.ts';
+import { activeInsurance, checkMedType, computeSplit, donorsFor, isPooled, Refusal, splitLine, type LineSplit, type Payer, type Split } from '../core/settle.ts';
 import type { Institution, Person, WorldIndex } from '../core/world.ts';
 import { AMOUNT_FIELDS, type Amounts, type Debit, type FeeLineRow, type Ledger, type SettlementRecord } from '../ledger/ledger.ts';
 import { identify, identifyFor, type Presented, type TokenResolver } from './identity.ts';
@@ -29,10 +29,10 @@ function newId(ctx: Ctx, prefix: string): string {
   return `${ctx.world.data.world.admdvs}${prefix}${ctx.stamp.compact}${String(n).padStart(6, '0')}`;
 }
 
+/** Whole years from brdy to date, both yyyy-MM-dd. */
 function age(brdy: string, date: string): number {
-  const [by, bm, bd] = brdy.split('-').map(Number) as [number, number, number];
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  const years = Number(date.slice(0, 4)) - Number(brdy.slice(0, 4));
+  return date.slice(5) < brdy.slice(5) ? years - 1 : years; // MM-dd compares as text
 }
 
 function requireKind(inst: Institution, kind: Institution['fixmedins_type'], infno: string): void {
@@ -77,12 +77,15 @@ function setlDetail(insutype: string, s: Pick<Split, 'hifp_pay' | 'inscp_scp_amt
   ];
 }
 
-function setlInfo(ctx: Ctx, p: { patient: Person; insutype: string; med_type: string; cert_type: string; amounts: Amounts; pool_prop_selfpay: number; balc: Fen }) {
+function setlInfo(ctx: Ctx, ids: SettlementIds, p: { patient: Person; insutype: string; med_type: string; cert_type: string; amounts: Amounts; pool_prop_selfpay: number; balc: Fen }) {
   const b = p.patient.baseinfo;
   const a = p.amounts;
   const ins = p.patient.insuinfo.find((i) => i.insutype === p.insutype);
   const date = ctx.stamp.date;
+  // one literal (no spread) keeps V8 on its fast path; a pre-settlement's ids are undefined, so absent from the JSON
   return {
+    setl_id: ids.setl_id,
+    mdtrt_id: ids.mdtrt_id,
     psn_no: b.psn_no,
     psn_name: b.psn_name,
     psn_cert_type: b.psn_cert_type,
@@ -140,11 +143,10 @@ interface Bill {
 function priceBill(ctx: Ctx, bill: Bill): { lines: LineSplit[]; split: Split } {
   const date = ctx.stamp.date;
   checkMedType(ctx.institution, bill.med_type);
-  const lines = bill.lines.map(({ row }) =>
-    splitLine({ ...row, hosp_appr_flag: row.hosp_appr_flag ?? undefined }, ctx.world.catalog.get(row.med_list_codg), date),
-  );
+  const lines = bill.lines.map(({ row }) => splitLine(row, ctx.world.catalog.get(row.med_list_codg), date));
   const psnNo = bill.patient.baseinfo.psn_no;
-  const { dedcUsed, fundUsed } = ctx.ledger.counters(psnNo, bill.insutype, ctx.stamp.year);
+  // the year's counters matter only where the pooled fund pays
+  const { dedcUsed, fundUsed } = isPooled(ctx.world, ctx.institution) ? ctx.ledger.counters(psnNo, bill.insutype, ctx.stamp.year) : { dedcUsed: 0, fundUsed: 0 };
   const payers = bill.payer.kind === 'own' ? donorsFor(ctx.world, psnNo) : [bill.payer.holderPsnNo];
   const balances = new Map<string, Fen>([psnNo, ...payers].map((p) => [p, ctx.ledger.balance(p)]));
   const split = computeSplit(
@@ -155,8 +157,10 @@ function priceBill(ctx: Ctx, bill: Bill): { lines: LineSplit[]; split: Split } {
   return { lines, split };
 }
 
-function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: string, ids: { setl_id?: string; mdtrt_id?: string }) {
-  const info = setlInfo(ctx, {
+type SettlementIds = { setl_id?: string; mdtrt_id?: string };
+
+function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: string, ids: SettlementIds) {
+  const setlinfo = setlInfo(ctx, ids, {
     patient: bill.patient,
     insutype: bill.insutype,
     med_type: bill.med_type,
@@ -165,13 +169,14 @@ function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: string, 
     pool_prop_selfpay: ratioToNumber(split.pool_prop_selfpay),
     balc: split.balc,
   });
-  return { setlinfo: { ...ids, ...info }, setldetail: setlDetail(bill.insutype, split) };
+  return { setlinfo, setldetail: setlDetail(bill.insutype, split) };
 }
 
 function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, certType: string, lineIds: number[]) {
   const setl_id = newId(ctx, 'S');
   const out = settlementOutput(ctx, bill, split, certType, { setl_id, mdtrt_id: mdtrtId });
   const t = ctx.stamp;
+  // every field written out, no spread: V8 then builds the record on its fast path
   const rec: SettlementRecord = {
     setl_id,
     kind: 'settle',
@@ -186,18 +191,25 @@ function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, c
     med_type: bill.med_type,
     setl_time: t.time,
     setl_date: t.date,
-    year: ctx.stamp.year,
-    ...pickAmounts(split),
+    year: t.year,
+    medfee_sumamt: split.medfee_sumamt,
+    fulamt_ownpay_amt: split.fulamt_ownpay_amt,
+    overlmt_selfpay: split.overlmt_selfpay,
+    preselfpay_amt: split.preselfpay_amt,
+    inscp_scp_amt: split.inscp_scp_amt,
+    act_pay_dedc: split.act_pay_dedc,
+    hifp_pay: split.hifp_pay,
+    fund_pay_sumamt: split.fund_pay_sumamt,
+    psn_part_amt: split.psn_part_amt,
+    acct_pay: split.acct_pay,
+    acct_mulaid_pay: split.acct_mulaid_pay,
+    psn_cash_pay: split.psn_cash_pay,
     balc: split.balc,
     msgid: ctx.msgid,
     setlinfo: JSON.stringify(out.setlinfo),
   };
   ctx.ledger.appendSettlement(rec, split.debits, lineIds);
   return out;
-}
-
-function pickAmounts(a: Amounts): Amounts {
-  return Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, a[f]])) as Amounts;
 }
 
 /** Writes a record that undoes `orig` (a cancellation, or a 2601 reversal): every amount and debit negated. */
@@ -511,7 +523,7 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
     const result = input.feedetail.map((l) => {
       if (l.psn_no !== ctx.ledger.visit(l.mdtrt_id)!.psn_no) throw new Refusal('visit_mismatch', `line ${l.feedetl_sn}: visit ${l.mdtrt_id} is not person ${l.psn_no}'s`);
       const { row } = inputLine(l);
-      const split = splitLine({ ...row }, ctx.world.catalog.get(l.med_list_codg), date);
+      const split = splitLine(row, ctx.world.catalog.get(l.med_list_codg), date);
       storeFeeLine(ctx, l.mdtrt_id, l);
       return lineResult(split, row);
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyRatio, decimal4, divHalfUp, lineAmount, ratio, yuan } from '../../src/core/money.ts';
+import fc from 'fast-check';
+import { applyRatio, decimal4, divHalfUp, lineAmount, mulDivHalfUp, ratio, yuan } from '../../src/core/money.ts';
 
 describe('money at the edges', () => {
   it('reads yuan with at most two decimals as integer fen', () => {
@@ -30,6 +31,21 @@ describe('half-up rounding', () => {
     expect(divHalfUp(15n, 10n)).toBe(2n);
     expect(divHalfUp(-15n, 10n)).toBe(-2n);
     expect(divHalfUp(-14n, 10n)).toBe(-1n);
+  });
+
+  it('takes the fast path in doubles only where it agrees with exact BigInt arithmetic', () => {
+    const exact = (a: number, b: number, d: number) => Number(divHalfUp(BigInt(a) * BigInt(b), BigInt(d)));
+    const int = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }), fc.maxSafeInteger().map((n) => Math.trunc(n / 4)), fc.integer({ min: -(2 ** 26), max: 2 ** 26 }));
+    fc.assert(
+      fc.property(int, int, fc.constantFrom(1, 2, 100, 10_000, 1_000_000, 999_983), (a, b, d) => {
+        expect(mulDivHalfUp(a, b, d)).toBe(exact(a, b, d));
+      }),
+      { numRuns: 3000 },
+    );
+    // the edges of the fast path: products just below and above 2^51, halves, negative halves
+    for (const [a, b, d] of [[2 ** 25, 2 ** 26 - 1, 10_000], [2 ** 25, 2 ** 26, 10_000], [2 ** 25 + 1, 2 ** 26, 3], [5, 1, 10], [-15, 1, 10], [2 ** 51 - 1, 1, 2]]) {
+      expect(mulDivHalfUp(a!, b!, d!)).toBe(exact(a!, b!, d!));
+    }
   });
 
   it('applies a ratio to fen half-up', () => {
