@@ -123,6 +123,40 @@ async function replayThroughput(steps: number) {
   return { steps, steps_per_s: (steps / ms) * 1000 };
 }
 
+/**
+ * (f): hostile input, `perBoundary` cases at each boundary (card, scanner, e-certificate,
+ * transactions, world), shared among its properties as the tests weigh them. A failure is a bug: it
+ * is reported with fast-check's seed and counterexample, and the bench exits 1.
+ */
+async function hostileInput(perBoundary: number) {
+  const { hostileProperties } = await import('../tests/fuzz/hostile.ts');
+  const props = hostileProperties();
+  const boundaryOf = (name: string) => name.slice(0, name.indexOf(':'));
+  const out: Record<string, { cases: number; failures: number; cases_per_s: number; failure?: string }> = {};
+  for (const boundary of [...new Set(props.map((p) => boundaryOf(p.name)))]) {
+    const mine = props.filter((p) => boundaryOf(p.name) === boundary);
+    const weight = mine.reduce((n, p) => n + p.ciRuns, 0);
+    const figure = { cases: 0, failures: 0, cases_per_s: 0 } as (typeof out)[string];
+    const t = now();
+    let share = 0;
+    for (const p of mine) {
+      const runs = Math.round((perBoundary * (share + p.ciRuns)) / weight) - Math.round((perBoundary * share) / weight);
+      share += p.ciRuns;
+      try {
+        await p.run(runs);
+      } catch (err) {
+        figure.failures++;
+        figure.failure = `${p.name}: ${(err as Error).message.split('\n').slice(0, 4).join(' ')}`;
+      }
+      figure.cases += runs;
+    }
+    figure.cases_per_s = (figure.cases / (now() - t)) * 1000;
+    out[boundary] = figure;
+    say(`(f) hostile input, ${boundary}: ${figure.cases} cases, ${figure.failures} failed${figure.failure ? ` (${figure.failure})` : ''}`);
+  }
+  return out;
+}
+
 async function deviceFigures(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   try {
@@ -162,11 +196,17 @@ try {
   say(`(d) replay: ${figures.replay.steps_per_s.toFixed(0)} steps/s over ${figures.replay.steps} steps`);
   Object.assign(figures, await deviceFigures());
   say(`(e) devices: ${JSON.stringify({ card: figures.card, scanner: figures.scanner })}`);
+  figures.hostile = await hostileInput(quick ? 1_000 : 100_000);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
 process.stdout.write(`${table(figures)}\n`);
+const fuzzFailures = Object.values(figures.hostile as Record<string, { failures: number }>).reduce((n, h) => n + h.failures, 0);
+if (fuzzFailures) {
+  say(`bench: ${fuzzFailures} hostile-input properties failed (see above)`);
+  process.exitCode = 1;
+}
 if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
 if (values.svg) writeFileSync(values.svg, chart(figures));
 
@@ -185,6 +225,12 @@ function table(f: Figures): string {
           [`(e) card insertion to identity ms (${f.card.apdus} APDUs; pcscd polls every 400 ms)`, Number(f.card.insertToIdentityMs).toFixed(1), '', ''],
           ['(e) card read ms, driver vs a bare pcsclite loop of the same APDUs', Number(f.card.driverReadMs).toFixed(2), Number(f.card.bareLoopMs).toFixed(2), (Number(f.card.bareLoopMs) / Number(f.card.driverReadMs)).toFixed(3)],
         ]),
+    ...Object.entries(f.hostile as Record<string, { cases: number; failures: number; cases_per_s: number }>).map(([boundary, h]) => [
+      `(f) hostile input, ${boundary}: cases (failed), cases/s`,
+      `${h.cases} (${h.failures})`,
+      h.cases_per_s.toFixed(0),
+      '',
+    ]),
   ];
   // ratio: the baseline's cost over medpos's (1.0 = no overhead; (c) is the growth of latency instead)
   const head = '| figure | medpos | baseline | ratio |\n|---|---|---|---|';

@@ -121,8 +121,8 @@ export interface SettlementRecord extends Amounts {
   setlinfo: string;
 }
 
-/** The fields of a settlement record that its hash covers: all but its position and the chain itself. */
-const RECORD_FIELDS = [ // setlinfo last: chainHash relies on it
+/** The fields of a settlement record that its hash covers: all but its position and the chain itself (setlinfo last: chainHash relies on it). */
+const RECORD_FIELDS = [
   'setl_id', 'kind', 'init_setl_id', 'mdtrt_id', 'psn_no', 'insutype', 'psn_type', 'clr_type', 'clr_optins', 'fixmedins_code',
   'med_type', 'setl_time', 'setl_date', 'year', ...AMOUNT_FIELDS, 'balc', 'msgid', 'setlinfo',
 ] as const satisfies readonly (keyof SettlementRecord)[];

@@ -157,16 +157,6 @@ describe('ecert code', () => {
     expect(verifyCode(sign(`MPEC1.${ctl}.${t(now)}.${t(now + 1000)}.${nonce}`), KEY, ISSUED)).toMatchObject({ err_code: 'ecert_malformed' });
   });
 
-  it('never throws and never accepts, for arbitrary text', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.constant(good.slice(0, 50))), (s) => {
-        const r = verifyCode(s, KEY, at(1000));
-        expect(r.ok).toBe(false);
-      }),
-      { numRuns: 500 },
-    );
-  });
-
   it('issueCode refuses bad input', () => {
     expect(() => issue({ key: Buffer.alloc(8) })).toThrow();
     expect(() => issue({ nonce: Buffer.alloc(4) })).toThrow();

@@ -1,4 +1,9 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Ledger } from '../../src/ledger/ledger.ts';
 import { envelope, freshPlatform, WORLDS } from '../helpers.ts';
 
 function ledgerWithRecords() {
@@ -17,10 +22,37 @@ function ledgerWithRecords() {
   return { ...env, ids };
 }
 
+describe('the ledger file', () => {
+  it('refuses a file made for another schema, and leaves it as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medpos-schema-'));
+    const path = join(dir, 'old.db');
+    try {
+      const old = new Database(path);
+      old.exec("CREATE TABLE messages (msgid TEXT PRIMARY KEY, body_hash TEXT NOT NULL); INSERT INTO messages VALUES ('M1', 'x'); PRAGMA user_version = 1;");
+      old.close();
+      expect(() => new Ledger(path)).toThrow(/schema 1; this medpos needs schema \d+: make a new database with `medpos init`/);
+      const after = new Database(path);
+      expect(after.prepare('SELECT count(*) AS n FROM sqlite_schema').get()).toEqual({ n: 2 });
+      after.close();
+      const fresh = new Ledger(join(dir, 'new.db'));
+      fresh.close();
+      expect(() => new Ledger(join(dir, 'new.db')).close()).not.toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the tamper-evident ledger', () => {
   it('is intact after settlements and a cancellation', () => {
     const { ledger } = ledgerWithRecords();
     expect(ledger.verifyChain()).toEqual({ ok: true, records: 4 });
+  });
+
+  it('names a record whose stored settlement details were changed', () => {
+    const { ledger, ids } = ledgerWithRecords();
+    ledger.db.prepare("UPDATE settlements SET setlinfo = replace(setlinfo, '\"clr_way\":\"1\"', '\"clr_way\":\"2\"') WHERE setl_id = ?").run(ids[2]);
+    expect(ledger.verifyChain()).toMatchObject({ ok: false, setl_id: ids[2], problem: 'the record was changed' });
   });
 
   it('names a record whose amount was changed', () => {

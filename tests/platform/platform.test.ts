@@ -49,6 +49,18 @@ describe('the envelope', () => {
     expect(ledger.settlementCount()).toBe(1);
   });
 
+  it('knows a retry by its body: other envelope fields and the order of keys may differ', () => {
+    const { platform, ledger } = freshPlatform(WORLDS.demo);
+    const req = drug('44030000000000000005', [{ code: 'XC08CAN010A001', pric: 12.5, cnt: 2 }], { mdtrt_cert_no: CERTNO['44030000000000000005'] });
+    const first = platform.call({ ...envelope('2102', PHARMACY, req, 'RETRY-2'), inf_time: '2026-11-20 10:00:00' });
+    const reordered = { drugdetail: req.drugdetail.map((l) => Object.fromEntries(Object.entries(l).reverse())), druginfo: Object.fromEntries(Object.entries(req.druginfo).reverse()) };
+    const retry = platform.call({ ...envelope('2102', PHARMACY, reordered, 'RETRY-2'), inf_time: '2026-11-20 10:00:07', opter: 'another cashier' });
+    expect(first.infcode).toBe(0);
+    expect(retry).toEqual(first);
+    expect(ledger.settlementCount()).toBe(1);
+    expect(platform.call(envelope('2102', 'P44030000002', req, 'RETRY-2'))).toMatchObject({ infcode: -1, err_code: 'msgid_conflict' });
+  });
+
   it('does not bind a refused msgid: a corrected retry is judged afresh', () => {
     const { platform } = freshPlatform(WORLDS.demo);
     const good = drug('44030000000000000005', [{ code: 'XC08CAN010A001', pric: 12.5, cnt: 2 }], { mdtrt_cert_no: CERTNO['44030000000000000005'] });
