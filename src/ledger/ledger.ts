@@ -5,7 +5,7 @@
  * running sums of those records, checked by the database itself never to go below zero.
  */
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { parseWorld, WorldIndex, type World } from '../core/world.ts';
 import type { Fen } from '../core/money.ts';
 
@@ -183,10 +183,9 @@ function recordValues(rec: SettlementRecord): unknown[] {
 }
 
 function chainHash(prev: string, values: unknown[]): string {
-  // prev, then the values in RECORD_FIELDS order (fixed by the schema version) as JSON, setlinfo (the
-  // last and longest) as its own text so it is not copied and escaped again: the JSON array's closing
-  // bracket marks where it starts
-  return createHash('sha256').update(prev).update(JSON.stringify(values.slice(0, -1))).update(values[values.length - 1] as string).digest('hex');
+  // prev, then the values in RECORD_FIELDS order (fixed by the schema version) as JSON, but setlinfo
+  // (last, and longest) as its own text, not escaped again: the array's closing bracket marks where it starts
+  return digest('sha256', prev + JSON.stringify(values.slice(0, -1)) + (values[values.length - 1] as string), 'hex');
 }
 
 export class Ledger {
