@@ -58,21 +58,29 @@ export function lineAmount(pricE4: number, cntE4: number): Fen {
   return mulDivHalfUp(pricE4, cntE4, 1_000_000);
 }
 
+/**
+ * A number with at most log10(scale) decimals and at most `max` in size, read as the integer n with
+ * value = n / scale. One check and an overwrite, not refinements and a transform: the input is read
+ * once, and no pipe is built around it.
+ */
+function scaledNumber(scale: number, max: number, typeError: string, decimalsError: string) {
+  return z
+    .number({ error: typeError })
+    .check((ctx) => {
+      const v = ctx.value;
+      if (scaled(v, scale) === undefined) ctx.issues.push({ code: 'custom', message: decimalsError, input: v, continue: false });
+      else if (Math.abs(v) > max) ctx.issues.push({ code: 'custom', message: 'is too large', input: v, continue: false });
+    })
+    .overwrite((v) => scaled(v, scale)!);
+}
+
 /** A money amount in yuan, at most two decimals, as fen. */
-export const yuan = z
-  .number({ error: 'must be a number (yuan)' })
-  .refine((v) => Number.isFinite(v) && scaled(v, 100) !== undefined, 'must be yuan with at most two decimals')
-  .refine((v) => Math.abs(v) <= 1e11, 'is too large')
-  .transform((v) => scaled(v, 100)!);
+export const yuan = scaledNumber(100, 1e11, 'must be a number (yuan)', 'must be yuan with at most two decimals');
 
 export const nonNegativeYuan = yuan.refine((v) => v >= 0, 'must not be negative');
 
 /** A number with at most four decimals, scaled by 10 000. */
-export const decimal4 = z
-  .number({ error: 'must be a number' })
-  .refine((v) => Number.isFinite(v) && scaled(v, SCALE4) !== undefined, 'must have at most four decimals')
-  .refine((v) => Math.abs(v) <= 1e9, 'is too large')
-  .transform((v) => scaled(v, SCALE4)!);
+export const decimal4 = scaledNumber(SCALE4, 1e9, 'must be a number', 'must have at most four decimals');
 
 /** A ratio in [0, 1] with at most four decimals, as parts per 10 000. */
 export const ratio = decimal4.refine((v) => v >= 0 && v <= SCALE4, 'must be a ratio between 0 and 1');
