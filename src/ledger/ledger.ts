@@ -214,7 +214,7 @@ export class Ledger {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version !== SCHEMA_VERSION) {
       this.db.close();
-      throw new Error(`${path} holds a medpos ledger of schema ${version}; this medpos needs schema ${SCHEMA_VERSION}: make a new database with \`medpos init\``);
+      throw new Error(`${path} holds a medpos ledger of schema ${version}; this medpos needs schema ${SCHEMA_VERSION}: keep that file aside and make a new one with \`medpos init\``);
     }
   }
 

@@ -30,7 +30,7 @@ describe('the ledger file', () => {
       const old = new Database(path);
       old.exec("CREATE TABLE messages (msgid TEXT PRIMARY KEY, body_hash TEXT NOT NULL); INSERT INTO messages VALUES ('M1', 'x'); PRAGMA user_version = 1;");
       old.close();
-      expect(() => new Ledger(path)).toThrow(/schema 1; this medpos needs schema \d+: make a new database with `medpos init`/);
+      expect(() => new Ledger(path)).toThrow(/schema 1; this medpos needs schema \d+: keep that file aside and make a new one with `medpos init`/);
       const after = new Database(path);
       expect(after.prepare('SELECT count(*) AS n FROM sqlite_schema').get()).toEqual({ n: 2 });
       after.close();
