@@ -7,10 +7,10 @@
 import Database from 'better-sqlite3';
 import { hash as digest } from 'node:crypto';
 import { parseWorld, WorldIndex, type World } from '../core/world.ts';
-import type { Fen } from '../core/money.ts';
+import type { Fen, Ratio4 } from '../core/money.ts';
 
 /** Bumped whenever SCHEMA changes shape. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS settlements (
   preselfpay_amt INTEGER NOT NULL, inscp_scp_amt INTEGER NOT NULL, act_pay_dedc INTEGER NOT NULL,
   hifp_pay INTEGER NOT NULL, fund_pay_sumamt INTEGER NOT NULL, psn_part_amt INTEGER NOT NULL,
   acct_pay INTEGER NOT NULL, acct_mulaid_pay INTEGER NOT NULL, psn_cash_pay INTEGER NOT NULL,
-  balc INTEGER NOT NULL, msgid TEXT NOT NULL, setlinfo TEXT NOT NULL,
+  balc INTEGER NOT NULL, mdtrt_cert_type TEXT NOT NULL, pool_prop_selfpay INTEGER NOT NULL, msgid TEXT NOT NULL,
   prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
   CHECK (medfee_sumamt = fund_pay_sumamt + acct_pay + psn_cash_pay)
 );
@@ -117,14 +117,17 @@ export interface SettlementRecord extends Amounts {
   setl_date: string;
   year: number;
   balc: Fen;
+  /** The certificate presented (01 e-certificate, 02 ID card, 03 social-security card). */
+  mdtrt_cert_type: string;
+  /** The pooled fund's share, in parts per 10 000. */
+  pool_prop_selfpay: Ratio4;
   msgid: string;
-  setlinfo: string;
 }
 
-/** The fields of a settlement record that its hash covers: all but its position and the chain itself (setlinfo last: chainHash relies on it). */
+/** The fields of a settlement record that its hash covers: all but its position and the chain itself. */
 const RECORD_FIELDS = [
   'setl_id', 'kind', 'init_setl_id', 'mdtrt_id', 'psn_no', 'insutype', 'psn_type', 'clr_type', 'clr_optins', 'fixmedins_code',
-  'med_type', 'setl_time', 'setl_date', 'year', ...AMOUNT_FIELDS, 'balc', 'msgid', 'setlinfo',
+  'med_type', 'setl_time', 'setl_date', 'year', ...AMOUNT_FIELDS, 'balc', 'mdtrt_cert_type', 'pool_prop_selfpay', 'msgid',
 ] as const satisfies readonly (keyof SettlementRecord)[];
 
 const INSERT_SETTLEMENT = `INSERT INTO settlements (${RECORD_FIELDS.join(', ')}, prev_hash, hash) VALUES (${RECORD_FIELDS.map(() => '?').join(', ')}, ?, ?)`;
@@ -183,9 +186,8 @@ function recordValues(rec: SettlementRecord): unknown[] {
 }
 
 function chainHash(prev: string, values: unknown[]): string {
-  // prev, then the values in RECORD_FIELDS order (fixed by the schema version) as JSON, but setlinfo
-  // (last, and longest) as its own text, not escaped again: the array's closing bracket marks where it starts
-  return digest('sha256', prev + JSON.stringify(values.slice(0, -1)) + (values[values.length - 1] as string), 'hex');
+  // the values in RECORD_FIELDS order, which the schema version fixes
+  return digest('sha256', prev + JSON.stringify(values), 'hex');
 }
 
 export class Ledger {

@@ -77,15 +77,22 @@ function setlDetail(insutype: string, s: Pick<Split, 'hifp_pay' | 'inscp_scp_amt
   ];
 }
 
-function setlInfo(ctx: Ctx, ids: SettlementIds, p: { patient: Person; insutype: string; med_type: string; cert_type: string; amounts: Amounts; pool_prop_selfpay: number; balc: Fen }) {
-  const b = p.patient.baseinfo;
-  const a = p.amounts;
-  const ins = p.patient.insuinfo.find((i) => i.insutype === p.insutype);
-  const date = ctx.stamp.date;
-  // one literal (no spread) keeps V8 on its fast path; a pre-settlement's ids are undefined, so absent from the JSON
+/** A settlement record, or the one a pre-settlement would write (without its ids). */
+type RecordFacts = Omit<SettlementRecord, 'setl_id' | 'mdtrt_id'> & { setl_id?: string; mdtrt_id?: string };
+
+/**
+ * The platform's setlinfo: a view of a settlement record and its person, nothing more, so that what a
+ * caller is told and what the ledger keeps cannot differ.
+ */
+export function setlInfo(world: WorldIndex, r: RecordFacts) {
+  const p = world.persons.get(r.psn_no)!; // a record names a person of its ledger's world
+  const b = p.baseinfo;
+  const undoes = r.kind !== 'settle';
+  // one literal (no spread) keeps V8 on its fast path; undefined members are absent from the JSON
   return {
-    setl_id: ids.setl_id,
-    mdtrt_id: ids.mdtrt_id,
+    setl_id: r.setl_id,
+    init_setl_id: undoes ? r.init_setl_id : undefined,
+    mdtrt_id: r.mdtrt_id,
     psn_no: b.psn_no,
     psn_name: b.psn_name,
     psn_cert_type: b.psn_cert_type,
@@ -93,26 +100,26 @@ function setlInfo(ctx: Ctx, ids: SettlementIds, p: { patient: Person; insutype: 
     gend: b.gend,
     naty: b.naty,
     brdy: b.brdy,
-    age: age(b.brdy, date),
-    insutype: p.insutype,
-    psn_type: ins?.psn_type ?? '',
-    cvlserv_flag: ins?.cvlserv_flag ?? '0',
-    setl_time: ctx.stamp.time,
-    mdtrt_cert_type: p.cert_type,
-    med_type: p.med_type,
-    medfee_sumamt: money(a.medfee_sumamt),
-    fulamt_ownpay_amt: money(a.fulamt_ownpay_amt),
-    overlmt_selfpay: money(a.overlmt_selfpay),
-    preselfpay_amt: money(a.preselfpay_amt),
-    inscp_scp_amt: money(a.inscp_scp_amt),
-    act_pay_dedc: money(a.act_pay_dedc),
-    hifp_pay: money(a.hifp_pay),
-    fund_pay_sumamt: money(a.fund_pay_sumamt),
-    psn_part_amt: money(a.psn_part_amt),
-    acct_pay: money(a.acct_pay),
-    acct_mulaid_pay: money(a.acct_mulaid_pay),
-    psn_cash_pay: money(a.psn_cash_pay),
-    pool_prop_selfpay: p.pool_prop_selfpay,
+    age: age(b.brdy, r.setl_date),
+    insutype: r.insutype,
+    psn_type: r.psn_type,
+    cvlserv_flag: p.insuinfo.find((i) => i.insutype === r.insutype)?.cvlserv_flag ?? '0',
+    setl_time: r.setl_time,
+    mdtrt_cert_type: r.mdtrt_cert_type,
+    med_type: r.med_type,
+    medfee_sumamt: money(r.medfee_sumamt),
+    fulamt_ownpay_amt: money(r.fulamt_ownpay_amt),
+    overlmt_selfpay: money(r.overlmt_selfpay),
+    preselfpay_amt: money(r.preselfpay_amt),
+    inscp_scp_amt: money(r.inscp_scp_amt),
+    act_pay_dedc: money(r.act_pay_dedc),
+    hifp_pay: money(r.hifp_pay),
+    fund_pay_sumamt: money(r.fund_pay_sumamt),
+    psn_part_amt: money(r.psn_part_amt),
+    acct_pay: money(r.acct_pay),
+    acct_mulaid_pay: money(r.acct_mulaid_pay),
+    psn_cash_pay: money(r.psn_cash_pay),
+    pool_prop_selfpay: ratioToNumber(r.pool_prop_selfpay),
     cvlserv_pay: 0,
     hifes_pay: 0,
     hifmi_pay: 0,
@@ -120,11 +127,12 @@ function setlInfo(ctx: Ctx, ids: SettlementIds, p: { patient: Person; insutype: 
     maf_pay: 0,
     oth_pay: 0,
     hosp_part_amt: 0,
-    balc: money(p.balc),
-    medins_setl_id: ctx.msgid,
-    clr_optins: ins?.insuplc_admdvs ?? ctx.world.data.world.admdvs,
+    balc: money(r.balc),
+    medins_setl_id: r.msgid,
+    clr_optins: r.clr_optins,
     clr_way: '1',
-    clr_type: p.med_type === '41' ? '41' : '11',
+    clr_type: r.clr_type,
+    refd_setl_flag: undoes ? '1' : undefined,
   };
 }
 
@@ -157,36 +165,21 @@ function priceBill(ctx: Ctx, bill: Bill): { lines: LineSplit[]; split: Split } {
   return { lines, split };
 }
 
-type SettlementIds = { setl_id?: string; mdtrt_id?: string };
-
-function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: string, ids: SettlementIds) {
-  const setlinfo = setlInfo(ctx, ids, {
-    patient: bill.patient,
-    insutype: bill.insutype,
-    med_type: bill.med_type,
-    cert_type: certType,
-    amounts: split,
-    pool_prop_selfpay: ratioToNumber(split.pool_prop_selfpay),
-    balc: split.balc,
-  });
-  return { setlinfo, setldetail: setlDetail(bill.insutype, split) };
-}
-
-function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, certType: string, lineIds: number[]) {
-  const setl_id = newId(ctx, 'S');
-  const out = settlementOutput(ctx, bill, split, certType, { setl_id, mdtrt_id: mdtrtId });
+/** The record a bill makes (or would make, without ids). */
+function recordOf(ctx: Ctx, bill: Bill, split: Split, certType: string, ids: { setl_id?: string; mdtrt_id?: string }): RecordFacts {
+  const ins = bill.patient.insuinfo.find((i) => i.insutype === bill.insutype);
   const t = ctx.stamp;
   // every field written out, no spread: V8 then builds the record on its fast path
-  const rec: SettlementRecord = {
-    setl_id,
+  return {
+    setl_id: ids.setl_id,
     kind: 'settle',
     init_setl_id: null,
-    mdtrt_id: mdtrtId,
+    mdtrt_id: ids.mdtrt_id,
     psn_no: bill.patient.baseinfo.psn_no,
     insutype: bill.insutype,
-    psn_type: out.setlinfo.psn_type,
-    clr_type: out.setlinfo.clr_type,
-    clr_optins: out.setlinfo.clr_optins,
+    psn_type: ins?.psn_type ?? '',
+    clr_type: bill.med_type === '41' ? '41' : '11',
+    clr_optins: ins?.insuplc_admdvs ?? ctx.world.data.world.admdvs,
     fixmedins_code: ctx.institution.fixmedins_code,
     med_type: bill.med_type,
     setl_time: t.time,
@@ -205,11 +198,21 @@ function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, c
     acct_mulaid_pay: split.acct_mulaid_pay,
     psn_cash_pay: split.psn_cash_pay,
     balc: split.balc,
+    mdtrt_cert_type: certType,
+    pool_prop_selfpay: split.pool_prop_selfpay,
     msgid: ctx.msgid,
-    setlinfo: JSON.stringify(out.setlinfo),
   };
+}
+
+/** What a pre-settlement answers: the settlement it would make. */
+function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: string, ids: { mdtrt_id?: string }) {
+  return { setlinfo: setlInfo(ctx.world, recordOf(ctx, bill, split, certType, ids)), setldetail: setlDetail(bill.insutype, split) };
+}
+
+function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, certType: string, lineIds: number[]) {
+  const rec = recordOf(ctx, bill, split, certType, { setl_id: newId(ctx, 'S'), mdtrt_id: mdtrtId }) as SettlementRecord;
   ctx.ledger.appendSettlement(rec, split.debits, lineIds);
-  return out;
+  return { setlinfo: setlInfo(ctx.world, rec), setldetail: setlDetail(bill.insutype, split) };
 }
 
 /** Writes a record that undoes `orig` (a cancellation, or a 2601 reversal): every amount and debit negated. */
@@ -220,23 +223,9 @@ function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal', deb
   const reversed = debits.map((d) => ({ ...d, amount: 0 - d.amount }));
   const ownDelta = reversed.filter((d) => d.psn_no === orig.psn_no).reduce((s, d) => s + d.amount, 0);
   const balc = ctx.ledger.balance(orig.psn_no) - ownDelta;
-  const origInfo = JSON.parse(orig.setlinfo) as Record<string, unknown>;
-  const setlinfo = {
-    ...origInfo,
-    setl_id,
-    init_setl_id: orig.setl_id,
-    ...Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, money(negated[f])])),
-    balc: money(balc),
-    setl_time: t.time,
-    refd_setl_flag: '1',
-    medins_setl_id: ctx.msgid,
-  };
-  ctx.ledger.appendSettlement(
-    { ...orig, setl_id, kind, init_setl_id: orig.setl_id, setl_time: t.time, setl_date: t.date, ...negated, balc, msgid: ctx.msgid, setlinfo: JSON.stringify(setlinfo) },
-    reversed,
-    [],
-  );
-  return setlinfo;
+  const rec: SettlementRecord = { ...orig, setl_id, kind, init_setl_id: orig.setl_id, setl_time: t.time, setl_date: t.date, ...negated, balc, msgid: ctx.msgid };
+  ctx.ledger.appendSettlement(rec, reversed, []);
+  return setlInfo(ctx.world, rec);
 }
 
 function cancelSettlement(ctx: Ctx, data: Inputs['2103']['data'], clrType: '41' | '11') {

@@ -146,7 +146,6 @@ export function receipt(t: Terminal, setlId: string) {
   const rec = t.ledger.settlement(setlId);
   if (!rec || rec.fixmedins_code !== t.institution.fixmedins_code) return undefined;
   const sale = t.store.sale(setlId);
-  const info = JSON.parse(rec.setlinfo) as Record<string, unknown>;
   const person = t.world.persons.get(rec.psn_no);
   const undone = t.ledger.undoneBy(setlId);
   return {
@@ -164,7 +163,7 @@ export function receipt(t: Terminal, setlId: string) {
     insutype: rec.insutype,
     insutype_name: INSUTYPE_NAMES[rec.insutype] ?? rec.insutype,
     med_type: rec.med_type,
-    mdtrt_cert_type: info.mdtrt_cert_type ?? null,
+    mdtrt_cert_type: rec.mdtrt_cert_type,
     lines: (sale?.lines ?? []).map((l) => ({
       name: l.name,
       hilist_code: l.hilist_code,

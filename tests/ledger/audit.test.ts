@@ -49,9 +49,9 @@ describe('the tamper-evident ledger', () => {
     expect(ledger.verifyChain()).toEqual({ ok: true, records: 4 });
   });
 
-  it('names a record whose stored settlement details were changed', () => {
+  it('names a record whose certificate type was changed', () => {
     const { ledger, ids } = ledgerWithRecords();
-    ledger.db.prepare("UPDATE settlements SET setlinfo = replace(setlinfo, '\"clr_way\":\"1\"', '\"clr_way\":\"2\"') WHERE setl_id = ?").run(ids[2]);
+    ledger.db.prepare("UPDATE settlements SET mdtrt_cert_type = '03' WHERE setl_id = ?").run(ids[2]);
     expect(ledger.verifyChain()).toMatchObject({ ok: false, setl_id: ids[2], problem: 'the record was changed' });
   });
 

@@ -187,9 +187,9 @@ describe.skipIf(!gate.ok)(`pharmacy checkout in Chromium${gate.ok ? '' : ` (skip
     const setlId = await confirm('mobile');
     await expectContains(p, '#receipt', trace);
 
-    const s = one(term.db, 'SELECT medfee_sumamt, acct_pay, psn_cash_pay, setlinfo FROM settlements WHERE setl_id = ?', setlId);
+    const s = one(term.db, 'SELECT medfee_sumamt, acct_pay, psn_cash_pay, mdtrt_cert_type FROM settlements WHERE setl_id = ?', setlId);
     expect([s.medfee_sumamt, s.acct_pay, s.psn_cash_pay]).toEqual([4350, 4350, 0]);
-    expect(JSON.parse(String(s.setlinfo)).mdtrt_cert_type).toBe('01');
+    expect(s.mdtrt_cert_type).toBe('01');
     const sale = one(term.db, 'SELECT tender, lines FROM terminal_sales WHERE setl_id = ?', setlId);
     expect(sale.tender).toBe('mobile');
     expect((JSON.parse(String(sale.lines)) as { trace_code: string | null }[]).map((l) => l.trace_code)).toEqual([null, trace]);
