@@ -141,9 +141,11 @@ describe.skipIf(!gate.ok)(`pharmacy checkout in Chromium${gate.ok ? '' : ` (skip
     await p.click('#next-customer');
     await p.waitForSelector('#checkout-state[data-state="open"]');
     await expectContains(p, '#notices', '读卡器中仍有上一张卡');
-    const reading = p.click('#read-card');
-    await insertCard('A00000006'); // 刘洋: out with the old card, in with the new
-    await reading;
+    await p.click('#read-card'); // the read waits: the card in the reader is the last customer's
+    // 刘洋: out with the old card, in with the new, as a cashier does it
+    await p.click('#v-remove');
+    await p.waitForSelector(`.dev[data-reader="${hw.ok ? 'pcsc' : 'virtual'}"][data-status="waiting for card"]`);
+    await insertCard('A00000006');
     await expectText(p, '#patient-name', '刘*');
     // The card pulled mid-checkout is shown.
     await p.click('#v-remove');

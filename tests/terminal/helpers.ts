@@ -160,7 +160,8 @@ export async function expectText(page: Page, sel: string, text: string, timeoutM
   } catch {
     const actual = await page.evaluate((s) => document.querySelector(s)?.textContent?.trim() ?? '(no such element)', sel);
     const banner = await page.evaluate(() => document.querySelector('#banner')?.textContent ?? '');
-    throw new Error(`${sel}: expected "${text}", found "${actual}"${banner ? `; banner: ${banner}` : ''}`);
+    const notices = await page.evaluate(() => document.querySelector('#notices')?.textContent?.trim() ?? '');
+    throw new Error(`${sel}: expected "${text}", found "${actual}"${banner ? `; banner: ${banner}` : ''}${notices ? `; notices: ${notices}` : ''}`);
   }
 }
 
