@@ -84,7 +84,7 @@ type RecordFacts = Omit<SettlementRecord, 'setl_id' | 'mdtrt_id'> & { setl_id?: 
  * The platform's setlinfo: a view of a settlement record and its person, nothing more, so that what a
  * caller is told and what the ledger keeps cannot differ.
  */
-export function setlInfo(world: WorldIndex, r: RecordFacts) {
+function setlInfo(world: WorldIndex, r: RecordFacts) {
   const p = world.persons.get(r.psn_no)!; // a record names a person of its ledger's world
   const b = p.baseinfo;
   const undoes = r.kind !== 'settle';
