@@ -4,7 +4,7 @@
 # opensc, pcsc-tools and zbar-tools for checks, chromium and a CJK font for the browser tests and screenshots. Needs root; without it, it says
 # what to install and carries on (medpos then runs without the card reader).
 set -euo pipefail
-packages=(libpcsclite-dev pcscd vsmartcard-vpcd socat opensc pcsc-tools zbar-tools iproute2 util-linux chromium fonts-wqy-microhei)
+packages=(libpcsclite-dev pcscd vsmartcard-vpcd socat opensc pcsc-tools zbar-tools iproute2 util-linux chromium fonts-wqy-microhei postgresql)
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-system: no apt-get here; install these yourself if you need them: ${packages[*]}" >&2
   exit 0
