@@ -1,8 +1,9 @@
-/** Wiring shared by the CLI, the terminal and replay: a ledger file, a world, the platform. */
+/** Wiring shared by the CLI, the terminal and replay: a ledger (SQLite file or PostgreSQL URL), a world, the platform. */
 import { existsSync, rmSync } from 'node:fs';
 import { localDate, type Clock } from './core/clock.ts';
 import { parseWorld, readWorldFiles, type World } from './core/world.ts';
-import { Ledger } from './ledger/ledger.ts';
+import { isPostgresUrl, openLedger } from './ledger/open.ts';
+import type { LedgerStore } from './ledger/types.ts';
 import { Platform } from './platform/platform.ts';
 import { ecertExtensions, newPlatformKey } from './platform/ecert.ts';
 import { MAX_REQUEST_BYTES } from './platform/envelope.ts';
@@ -22,36 +23,37 @@ function removeDatabase(path: string): void {
 }
 
 /** `medpos init`: a new database holding the world; refuses to replace settlements unless `reset`. */
-export function initDatabase(path: string, worldDir: string, clock: Clock, reset: boolean) {
+export async function initDatabase(path: string, worldDir: string, clock: Clock, reset: boolean) {
   const raw = readWorldFiles(worldDir);
   const world = parseWorld(raw);
+  if (isPostgresUrl(path)) throw new Error('medpos init on PostgreSQL is not built yet'); // the PostgreSQL engine's branch adds it
   if (existsSync(path)) {
-    const old = new Ledger(path);
-    const settlements = old.settlementCount();
-    old.close();
+    const old = await openLedger(path);
+    const settlements = await old.settlementCount();
+    await old.close();
     if (settlements > 0 && !reset) {
       throw new Error(`${path} already holds ${settlements} settlement record(s): use --reset to replace it`);
     }
     removeDatabase(path);
   }
-  const ledger = new Ledger(path);
+  const ledger = await openLedger(path);
   try {
-    ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)), newPlatformKey());
+    await ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)), newPlatformKey());
     log.info({ path, world: world.world.name }, 'database initialised');
     return { db: path, world: world.world.name, institutions: world.world.institutions.length, persons: world.persons.length, cards: world.cards.length };
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
 /** The platform with every transaction medpos speaks, e-certificates included. */
-export function createPlatform(ledger: Ledger, clock: Clock): Platform {
+export function createPlatform(ledger: LedgerStore, clock: Clock): Platform {
   return new Platform(ledger, clock, ecertExtensions);
 }
 
-export function openPlatform(path: string, clock: Clock) {
-  if (!existsSync(path)) throw new UsageError(`no database at ${path}: run \`medpos init --db ${path} --world DIR\` first`);
-  const ledger = new Ledger(path);
+export async function openPlatform(location: string, clock: Clock) {
+  if (!isPostgresUrl(location) && !existsSync(location)) throw new UsageError(`no database at ${location}: run \`medpos init --db ${location} --world DIR\` first`);
+  const ledger = await openLedger(location);
   const platform = createPlatform(ledger, clock);
   return { ledger, platform, close: () => ledger.close() };
 }

@@ -9,7 +9,7 @@ import { issueEcert } from '../platform/ecert.ts';
 import { Refusal } from '../core/settle.ts';
 import QRCode from 'qrcode';
 
-export const dbOption = () => new Option('--db <file>', 'the ledger database file (default: $MEDPOS_DB, then ./medpos.db)');
+export const dbOption = () => new Option('--db <file|url>', 'the ledger: a SQLite file or a postgres:// URL (default: $MEDPOS_DB, then ./medpos.db)');
 
 export function dbPath(opt: string | undefined): string {
   return opt ?? process.env.MEDPOS_DB ?? './medpos.db';
@@ -40,8 +40,8 @@ export function registerCoreCommands(program: Command): void {
     .addOption(dbOption())
     .requiredOption('--world <dir>', 'the world directory (medpos-world/1)')
     .option('--reset', 'replace a database that already holds settlements')
-    .action((opts: { db?: string; world: string; reset?: boolean }) => {
-      const summary = initDatabase(dbPath(opts.db), opts.world, clockFromEnv(), Boolean(opts.reset));
+    .action(async (opts: { db?: string; world: string; reset?: boolean }) => {
+      const summary = await initDatabase(dbPath(opts.db), opts.world, clockFromEnv(), Boolean(opts.reset));
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     });
 
@@ -52,16 +52,16 @@ export function registerCoreCommands(program: Command): void {
     .addOption(dbOption())
     .option('--input <file>', 'the request: a whole envelope or only its input object (default: standard input)')
     .option('--fixmedins-code <code>', 'the institution, when the input has no envelope (default: $MEDPOS_FIXMEDINS_CODE, then the first designated one of the right kind)')
-    .action((infno: string, opts: { db?: string; input?: string; fixmedinsCode?: string }) => {
+    .action(async (infno: string, opts: { db?: string; input?: string; fixmedinsCode?: string }) => {
       const text = readInput(opts.input);
-      const { platform, close } = openPlatform(dbPath(opts.db), clockFromEnv());
+      const { platform, close } = await openPlatform(dbPath(opts.db), clockFromEnv());
       try {
         const filled = fillEnvelope(platform, infno, text, opts.fixmedinsCode ?? process.env.MEDPOS_FIXMEDINS_CODE);
-        const response = platform.call(filled.request, { fillMsgid: filled.filled });
+        const response = await platform.call(filled.request, { fillMsgid: filled.filled });
         process.stdout.write(`${JSON.stringify(response)}\n`);
         process.exitCode = response.infcode === 0 ? 0 : 1;
       } finally {
-        close();
+        await close();
       }
     });
 
@@ -75,9 +75,9 @@ export function registerCoreCommands(program: Command): void {
     .option('--ttl <seconds>', "the code's life (default: the world's ecert_ttl_s)", positiveInt)
     .option('--png <file>', 'also write the code as a QR image')
     .action(async (opts: { db?: string; psn: string; ttl?: number; png?: string }) => {
-      const { ledger, close } = openPlatform(dbPath(opts.db), clockFromEnv());
+      const { ledger, close } = await openPlatform(dbPath(opts.db), clockFromEnv());
       try {
-        const code = issueEcert(ledger, clockFromEnv(), opts.psn, opts.ttl);
+        const code = await issueEcert(ledger, clockFromEnv(), opts.psn, opts.ttl);
         if (opts.png) await QRCode.toFile(opts.png, code, { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 6 });
         process.stdout.write(`${code}\n`);
       } catch (err) {
@@ -85,7 +85,7 @@ export function registerCoreCommands(program: Command): void {
         process.stderr.write(`medpos: ${err.message}\n`);
         process.exitCode = 1;
       } finally {
-        close();
+        await close();
       }
     });
 
@@ -95,17 +95,17 @@ export function registerCoreCommands(program: Command): void {
     .command('verify')
     .description('check the hash chain of settlement records; exits 1 naming the first record changed, deleted or reordered')
     .addOption(dbOption())
-    .action((opts: { db?: string }) => {
-      const { ledger, close } = openPlatform(dbPath(opts.db), clockFromEnv());
+    .action(async (opts: { db?: string }) => {
+      const { ledger, close } = await openPlatform(dbPath(opts.db), clockFromEnv());
       try {
-        const result = ledger.verifyChain();
+        const result = await ledger.verifyChain();
         process.stdout.write(`${JSON.stringify(result)}\n`);
         if (!result.ok) {
           process.stderr.write(`medpos: ledger chain broken at ${result.setl_id ?? 'the end'}${result.seq === null ? '' : ` (record ${result.seq})`}: ${result.problem}\n`);
           process.exitCode = 1;
         }
       } finally {
-        close();
+        await close();
       }
     });
 

@@ -5,7 +5,7 @@
  * opened and never changes afterwards, so reading it needs no round trip.
  */
 import type { WorldIndex, World } from '../core/world.ts';
-import type { Debit, FeeLineRow, SettlementRecord, StoredMessage, Visit } from './ledger.ts';
+import type { Debit, FeeLineRow, SettlementRecord, StoredMessage, Visit } from './records.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import { Refusal } from '../core/settle.ts';
 import type { Person } from '../core/world.ts';
-import type { Ledger } from '../ledger/ledger.ts';
+import type { LedgerStore, LedgerTx } from '../ledger/types.ts';
 import { describeZodError } from './envelope.ts';
 import { issueCode, verifyCode } from './ecert-code.ts';
 import type { PlatformExtensions } from './platform.ts';
@@ -20,17 +20,17 @@ export function newPlatformKey(env: NodeJS.ProcessEnv = process.env): Buffer {
   return env.MEDPOS_SEED ? createHash('sha256').update(`medpos-platform-key:${env.MEDPOS_SEED}`).digest() : randomBytes(32);
 }
 
-function nonce(ledger: Ledger, env: NodeJS.ProcessEnv = process.env): Buffer {
+async function nonce(tx: LedgerTx, env: NodeJS.ProcessEnv = process.env): Promise<Buffer> {
   if (!env.MEDPOS_SEED) return randomBytes(16);
-  return createHash('sha256').update(`medpos-nonce:${env.MEDPOS_SEED}:${ledger.nextSeq('ecert_nonce')}`).digest().subarray(0, 16);
+  return createHash('sha256').update(`medpos-nonce:${env.MEDPOS_SEED}:${await tx.nextSeq('ecert_nonce')}`).digest().subarray(0, 16);
 }
 
 /** `medpos ecert issue`: a code for a person, valid `ttlSeconds` (default: the world's ecert_ttl_s). */
-export function issueEcert(ledger: Ledger, clock: Clock, psnNo: string, ttlSeconds?: number): string {
+export async function issueEcert(ledger: LedgerStore, clock: Clock, psnNo: string, ttlSeconds?: number): Promise<string> {
   const world = ledger.world();
   if (!world.persons.has(psnNo)) throw new Refusal('person_unknown', `no insured person ${psnNo}`);
-  return ledger.transaction(() =>
-    issueCode({ psnNo, issuedAt: clock.now(), ttlSeconds: ttlSeconds ?? world.policy.ecert_ttl_s, key: ledger.platformKey(), nonce: nonce(ledger) }),
+  return ledger.transaction(async (tx) =>
+    issueCode({ psnNo, issuedAt: clock.now(), ttlSeconds: ttlSeconds ?? world.policy.ecert_ttl_s, key: tx.platformKey(), nonce: await nonce(tx) }),
   );
 }
 
@@ -50,7 +50,7 @@ export const ecertExtensions: PlatformExtensions = {
   extra: {
     'ec.query': {
       idempotent: false, // every scan is judged afresh
-      run: (ctx, rawInput) => {
+      run: async (ctx, rawInput) => {
         const parsed = ecQuery.safeParse(rawInput);
         if (!parsed.success) throw new Refusal('malformed_input', describeZodError(parsed.error, 'input'));
         const d = parsed.data.data;
@@ -62,12 +62,12 @@ export const ecertExtensions: PlatformExtensions = {
         const person = ctx.world.persons.get(v.psnNo);
         if (!person) throw new Refusal('person_unknown', 'the e-certificate names no insured person');
         const nonceHex = v.nonce.toString('hex');
-        if (ctx.world.policy.ecert_single_use && ctx.ledger.ecertUsed(nonceHex)) {
+        if (ctx.world.policy.ecert_single_use && (await ctx.ledger.ecertUsed(nonceHex))) {
           throw new Refusal('ecert_used', 'this e-certificate code was already used: ask the patient to refresh the code');
         }
         const token = `ECT${createHmac('sha256', key).update(`token:${nonceHex}:${orgId}`).digest('base64url').slice(0, 40)}`;
         const at = ctx.clock.now().getTime();
-        ctx.ledger.recordEcertUse({ nonce: nonceHex, psn_no: v.psnNo, token, fixmedins_code: orgId, used_at: at, token_expires_at: at + ECTOKEN_TTL_MS });
+        await ctx.ledger.recordEcertUse({ nonce: nonceHex, psn_no: v.psnNo, token, fixmedins_code: orgId, used_at: at, token_expires_at: at + ECTOKEN_TTL_MS });
         const b = person.baseinfo;
         return {
           data: {
@@ -84,8 +84,8 @@ export const ecertExtensions: PlatformExtensions = {
       },
     },
   },
-  resolveToken: (ctx, token): Person => {
-    const row = ctx.ledger.ecertToken(token);
+  resolveToken: async (ctx, token): Promise<Person> => {
+    const row = await ctx.ledger.ecertToken(token);
     if (!row) throw new Refusal('ecert_token_unknown', 'the ecToken is not known: scan the e-certificate again');
     if (row.fixmedins_code !== ctx.institution.fixmedins_code) throw new Refusal('ecert_token_unknown', 'the ecToken was issued to another institution');
     if (ctx.clock.now().getTime() >= row.token_expires_at) throw new Refusal('ecert_token_expired', 'the ecToken has expired: scan the e-certificate again');

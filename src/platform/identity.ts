@@ -20,7 +20,7 @@ export interface Identified {
 }
 
 /** Resolves an e-certificate token to its person; supplied by the e-certificate service. */
-export type TokenResolver = (token: string) => Person;
+export type TokenResolver = (token: string) => Promise<Person>;
 
 function person(world: WorldIndex, psnNo: string): Person {
   const p = world.persons.get(psnNo);
@@ -43,9 +43,9 @@ export function checkCard(world: WorldIndex, cardNo: string, date: string, cardS
 }
 
 /** 1101: whose card or certificate is this, and who is the patient? */
-export function identify(world: WorldIndex, shown: Presented, date: string, tokens: TokenResolver): Identified {
+export async function identify(world: WorldIndex, shown: Presented, date: string, tokens: TokenResolver): Promise<Identified> {
   if (shown.mdtrt_cert_type === '01') {
-    const p = tokens(shown.mdtrt_cert_no);
+    const p = await tokens(shown.mdtrt_cert_no);
     return { patient: p, owner: p, payer: { kind: 'own' } };
   }
   if (shown.mdtrt_cert_type === '02') {
@@ -73,7 +73,7 @@ export function identify(world: WorldIndex, shown: Presented, date: string, toke
 }
 
 /** 2101/2102/2201/2206/2207: the certificate presented for `psnNo`, and who pays. */
-export function identifyFor(world: WorldIndex, psnNo: string, shown: Presented, date: string, tokens: TokenResolver): Identified {
+export async function identifyFor(world: WorldIndex, psnNo: string, shown: Presented, date: string, tokens: TokenResolver): Promise<Identified> {
   const patient = person(world, psnNo);
   if (shown.mdtrt_cert_type === '03') {
     const card = checkCard(world, shown.mdtrt_cert_no, date, shown.card_sn);
@@ -84,7 +84,7 @@ export function identifyFor(world: WorldIndex, psnNo: string, shown: Presented, 
     }
     return { patient, owner, payer: { kind: 'holder', holderPsnNo: owner.baseinfo.psn_no }, card };
   }
-  const { owner } = identify(world, shown, date, tokens);
+  const { owner } = await identify(world, shown, date, tokens);
   if (owner !== patient) throw new Refusal('cert_mismatch', `the certificate presented does not belong to person ${psnNo}`);
   return { patient, owner, payer: { kind: 'own' } };
 }

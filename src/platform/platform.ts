@@ -7,7 +7,7 @@ import { stamp, type Clock } from '../core/clock.ts';
 import { Refusal } from '../core/settle.ts';
 import type { Person } from '../core/world.ts';
 import { log } from '../log.ts';
-import type { Ledger } from '../ledger/ledger.ts';
+import type { LedgerStore, LedgerTx } from '../ledger/types.ts';
 import { carriesPsnNo, describeZodError, MAX_REQUEST_BYTES, requestEnvelope, sameBody, type RequestEnvelope, type ResponseEnvelope } from './envelope.ts';
 import { inputs } from './inputs.ts';
 import { HANDLERS, INPUT_OF, type Ctx } from './transactions.ts';
@@ -17,8 +17,8 @@ export const INFNOS = Object.keys(HANDLERS) as Infno[];
 
 /** Extra transactions plugged in by other parts (ec.query), and the e-certificate token resolver. */
 export interface PlatformExtensions {
-  resolveToken?: (ctx: Omit<Ctx, 'tokens'>, token: string) => Person;
-  extra?: Record<string, { run: (ctx: Omit<Ctx, 'tokens'>, input: Record<string, unknown>) => unknown; idempotent: boolean }>;
+  resolveToken?: (ctx: Omit<Ctx, 'tokens'>, token: string) => Promise<Person>;
+  extra?: Record<string, { run: (ctx: Omit<Ctx, 'tokens'>, input: Record<string, unknown>) => Promise<unknown>; idempotent: boolean }>;
 }
 
 export interface CallOptions {
@@ -28,13 +28,13 @@ export interface CallOptions {
 
 export class Platform {
   constructor(
-    readonly ledger: Ledger,
+    readonly ledger: LedgerStore,
     readonly clock: Clock,
     private readonly ext: PlatformExtensions = {},
   ) {}
 
   /** Handles a request given as JSON text or as a parsed value. Never throws. */
-  call(request: string | unknown, opts: CallOptions = {}): ResponseEnvelope {
+  async call(request: string | unknown, opts: CallOptions = {}): Promise<ResponseEnvelope> {
     let env: RequestEnvelope | undefined;
     try {
       let value = request;
@@ -52,20 +52,20 @@ export class Platform {
       const e = env;
       if (e.msgid === '' && !opts.fillMsgid && e.infno !== 'ec.query') throw new Refusal('malformed_envelope', 'envelope.msgid: must not be empty');
       if (carriesPsnNo(e.input) && !e.insuplc_admdvs) throw new Refusal('malformed_envelope', 'envelope.insuplc_admdvs: is required when input carries psn_no');
-      return this.ledger.transaction(() => this.apply(e, opts));
+      return await this.ledger.transaction((tx) => this.apply(tx, e, opts));
     } catch (err) {
-      return this.refuse(env, err);
+      return await this.refuse(env, err);
     }
   }
 
-  private apply(env: RequestEnvelope, opts: CallOptions): ResponseEnvelope {
-    const world = this.ledger.world();
+  private async apply(tx: LedgerTx, env: RequestEnvelope, opts: CallOptions): Promise<ResponseEnvelope> {
+    const world = tx.world();
     const now = stamp(this.clock);
     const extra = this.ext.extra?.[env.infno];
     const idempotent = extra ? extra.idempotent : true;
-    const msgid = env.msgid || (idempotent && opts.fillMsgid ? this.newMsgid(env.fixmedins_code, now.compact) : '');
+    const msgid = env.msgid || (idempotent && opts.fillMsgid ? await this.newMsgid(tx, env.fixmedins_code, now.compact) : '');
     if (idempotent) {
-      const stored = this.ledger.findMessage(msgid);
+      const stored = await tx.findMessage(msgid);
       if (stored) {
         // compared only on a retry, so that the first delivery pays for no hashing
         if (!sameBody(JSON.parse(stored.request) as RequestEnvelope, env)) throw new Refusal('msgid_conflict', `msgid ${msgid} was already used for a different request`);
@@ -77,28 +77,28 @@ export class Platform {
     if (!institution) throw new Refusal('institution_unknown', `institution ${env.fixmedins_code} is not known to the platform`);
     if (!institution.designated) throw new Refusal('not_designated', `institution ${env.fixmedins_code} is not a designated medical-insurance institution`);
     const sent = env.msgid === msgid ? env : { ...env, msgid };
-    const ctx: Ctx = { ledger: this.ledger, world, clock: this.clock, env: sent, institution, msgid, stamp: now, tokens: (token) => this.resolveToken(ctx, token) };
+    const ctx: Ctx = { ledger: tx, world, clock: this.clock, env: sent, institution, msgid, stamp: now, tokens: (token) => this.resolveToken(ctx, token) };
     let output: unknown;
     if (extra) {
-      output = extra.run(ctx, env.input);
+      output = await extra.run(ctx, env.input);
     } else {
       const infno = env.infno as Infno;
-      const handler = HANDLERS[infno] as ((ctx: Ctx, input: unknown) => unknown) | undefined;
+      const handler = HANDLERS[infno] as ((ctx: Ctx, input: unknown) => Promise<unknown>) | undefined;
       if (!handler) throw new Refusal('unknown_infno', `transaction ${env.infno} is not supported`);
       const input = inputs[INPUT_OF[infno]].safeParse(env.input);
       if (!input.success) throw new Refusal('malformed_input', describeZodError(input.error, 'input'));
-      output = handler(ctx, input.data);
+      output = await handler(ctx, input.data);
     }
     const response: ResponseEnvelope = {
       infcode: 0,
-      inf_refmsgid: `${world.data.world.admdvs}${now.compact}${String(this.ledger.nextSeq('refmsg')).padStart(10, '0')}`,
+      inf_refmsgid: `${world.data.world.admdvs}${now.compact}${String(await tx.nextSeq('refmsg')).padStart(10, '0')}`,
       refmsg_time: now.compactMs,
       respond_time: now.compactMs,
       err_msg: null,
       output,
     };
     if (idempotent) {
-      this.ledger.saveMessage({
+      await tx.saveMessage({
         msgid,
         infno: env.infno,
         fixmedins_code: env.fixmedins_code,
@@ -110,29 +110,29 @@ export class Platform {
     return response;
   }
 
-  private resolveToken(ctx: Ctx, token: string): Person {
+  private resolveToken(ctx: Ctx, token: string): Promise<Person> {
     if (!this.ext.resolveToken) throw new Refusal('cert_type_unsupported', 'e-certificates (mdtrt_cert_type 01) are not available');
     return this.ext.resolveToken(ctx, token);
   }
 
   /** fixmedins_code + time + 4-digit sequence, as senders make them; never one already used. */
-  private newMsgid(fixmedinsCode: string, compact: string): string {
+  private async newMsgid(tx: LedgerTx, fixmedinsCode: string, compact: string): Promise<string> {
     for (;;) {
-      const id = `${fixmedinsCode}${compact}${String(this.ledger.nextSeq('msgid') % 10_000).padStart(4, '0')}`;
-      if (!this.ledger.findMessage(id)) return id;
+      const id = `${fixmedinsCode}${compact}${String((await tx.nextSeq('msgid')) % 10_000).padStart(4, '0')}`;
+      if (!(await tx.findMessage(id))) return id;
     }
   }
 
-  private refuse(env: RequestEnvelope | undefined, err: unknown): ResponseEnvelope {
+  private async refuse(env: RequestEnvelope | undefined, err: unknown): Promise<ResponseEnvelope> {
     const refusal =
       err instanceof Refusal ? err : new Refusal('internal_error', `medpos could not process the request: ${err instanceof Error ? err.message : String(err)}`);
     if (!(err instanceof Refusal)) log.error({ err }, 'unexpected error while handling a request');
     const now = stamp(this.clock);
     let serial = 0;
     try {
-      this.ledger.transaction(() => {
-        serial = this.ledger.nextSeq('refmsg');
-        this.ledger.recordAttempt({
+      await this.ledger.transaction(async (tx) => {
+        serial = await tx.nextSeq('refmsg');
+        await tx.recordAttempt({
           msgid: env?.msgid ?? null,
           infno: env?.infno ?? null,
           err_code: refusal.err_code,

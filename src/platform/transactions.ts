@@ -3,13 +3,15 @@ import type { Clock, Stamp } from '../core/clock.ts';
 import { fenToYuan, ratioToNumber, type Fen } from '../core/money.ts';
 import { activeInsurance, checkMedType, computeSplit, donorsFor, isPooled, Refusal, splitLine, type LineSplit, type Payer, type Split } from '../core/settle.ts';
 import type { Institution, Person, WorldIndex } from '../core/world.ts';
-import { AMOUNT_FIELDS, type Amounts, type Debit, type FeeLineRow, type Ledger, type SettlementRecord } from '../ledger/ledger.ts';
+import { AMOUNT_FIELDS, type Amounts, type Debit, type FeeLineRow, type SettlementRecord } from '../ledger/records.ts';
+import type { LedgerTx } from '../ledger/types.ts';
 import { identify, identifyFor, type Presented, type TokenResolver } from './identity.ts';
 import type { FeeLineInput, Inputs } from './inputs.ts';
 import type { RequestEnvelope } from './envelope.ts';
 
 export interface Ctx {
-  ledger: Ledger;
+  /** The request's own transaction. */
+  ledger: LedgerTx;
   world: WorldIndex;
   clock: Clock;
   env: RequestEnvelope;
@@ -24,8 +26,8 @@ const money = (fen: Fen) => fenToYuan(fen);
 const e4 = (n: number) => n / 10_000;
 
 
-function newId(ctx: Ctx, prefix: string): string {
-  const n = ctx.ledger.nextSeq(prefix);
+async function newId(ctx: Ctx, prefix: string): Promise<string> {
+  const n = await ctx.ledger.nextSeq(prefix);
   return `${ctx.world.data.world.admdvs}${prefix}${ctx.stamp.compact}${String(n).padStart(6, '0')}`;
 }
 
@@ -148,15 +150,16 @@ interface Bill {
   lines: { row: { feedetl_sn: string; med_list_codg: string; pricE4: number; cntE4: number; amount: Fen; hosp_appr_flag?: string | null | undefined } }[];
 }
 
-function priceBill(ctx: Ctx, bill: Bill): { lines: LineSplit[]; split: Split } {
+async function priceBill(ctx: Ctx, bill: Bill): Promise<{ lines: LineSplit[]; split: Split }> {
   const date = ctx.stamp.date;
   checkMedType(ctx.institution, bill.med_type);
   const lines = bill.lines.map(({ row }) => splitLine(row, ctx.world.catalog.get(row.med_list_codg), date));
   const psnNo = bill.patient.baseinfo.psn_no;
   // the year's counters matter only where the pooled fund pays
-  const { dedcUsed, fundUsed } = isPooled(ctx.world, ctx.institution) ? ctx.ledger.counters(psnNo, bill.insutype, ctx.stamp.year) : { dedcUsed: 0, fundUsed: 0 };
+  const { dedcUsed, fundUsed } = isPooled(ctx.world, ctx.institution) ? await ctx.ledger.counters(psnNo, bill.insutype, ctx.stamp.year) : { dedcUsed: 0, fundUsed: 0 };
   const payers = bill.payer.kind === 'own' ? donorsFor(ctx.world, psnNo) : [bill.payer.holderPsnNo];
-  const balances = new Map<string, Fen>([psnNo, ...payers].map((p) => [p, ctx.ledger.balance(p)]));
+  const balances = new Map<string, Fen>();
+  for (const p of [psnNo, ...payers]) balances.set(p, await ctx.ledger.balance(p));
   const split = computeSplit(
     ctx.world,
     { institution: ctx.institution, patient: bill.patient, insutype: bill.insutype, med_type: bill.med_type, lines, medfee_sumamt: bill.medfee_sumamt, acctUsed: bill.acctUsed, payer: bill.payer },
@@ -209,36 +212,36 @@ function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: string, 
   return { setlinfo: setlInfo(ctx.world, recordOf(ctx, bill, split, certType, ids)), setldetail: setlDetail(bill.insutype, split) };
 }
 
-function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, certType: string, lineIds: number[]) {
-  const rec = recordOf(ctx, bill, split, certType, { setl_id: newId(ctx, 'S'), mdtrt_id: mdtrtId }) as SettlementRecord;
-  ctx.ledger.appendSettlement(rec, split.debits, lineIds);
+async function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, certType: string, lineIds: number[]) {
+  const rec = recordOf(ctx, bill, split, certType, { setl_id: await newId(ctx, 'S'), mdtrt_id: mdtrtId }) as SettlementRecord;
+  await ctx.ledger.appendSettlement(rec, split.debits, lineIds);
   return { setlinfo: setlInfo(ctx.world, rec), setldetail: setlDetail(bill.insutype, split) };
 }
 
 /** Writes a record that undoes `orig` (a cancellation, or a 2601 reversal): every amount and debit negated. */
-function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal', debits: Debit[]) {
-  const setl_id = newId(ctx, kind === 'cancel' ? 'C' : 'R');
+async function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal', debits: Debit[]) {
+  const setl_id = await newId(ctx, kind === 'cancel' ? 'C' : 'R');
   const t = ctx.stamp;
   const negated = Object.fromEntries(AMOUNT_FIELDS.map((f) => [f, 0 - orig[f]])) as Amounts;
   const reversed = debits.map((d) => ({ ...d, amount: 0 - d.amount }));
   const ownDelta = reversed.filter((d) => d.psn_no === orig.psn_no).reduce((s, d) => s + d.amount, 0);
-  const balc = ctx.ledger.balance(orig.psn_no) - ownDelta;
+  const balc = (await ctx.ledger.balance(orig.psn_no)) - ownDelta;
   const rec: SettlementRecord = { ...orig, setl_id, kind, init_setl_id: orig.setl_id, setl_time: t.time, setl_date: t.date, ...negated, balc, msgid: ctx.msgid };
-  ctx.ledger.appendSettlement(rec, reversed, []);
+  await ctx.ledger.appendSettlement(rec, reversed, []);
   return setlInfo(ctx.world, rec);
 }
 
-function cancelSettlement(ctx: Ctx, data: Inputs['2103']['data'], clrType: '41' | '11') {
-  const orig = ctx.ledger.settlement(data.setl_id);
+async function cancelSettlement(ctx: Ctx, data: Inputs['2103']['data'], clrType: '41' | '11') {
+  const orig = await ctx.ledger.settlement(data.setl_id);
   if (!orig || orig.kind !== 'settle' || orig.fixmedins_code !== ctx.institution.fixmedins_code || orig.clr_type !== clrType) {
     throw new Refusal('settlement_unknown', `no ${clrType === '41' ? 'pharmacy' : 'outpatient'} settlement ${data.setl_id} at this institution`);
   }
   if (orig.mdtrt_id !== data.mdtrt_id || orig.psn_no !== data.psn_no) {
     throw new Refusal('settlement_mismatch', `settlement ${data.setl_id} does not belong to visit ${data.mdtrt_id} of person ${data.psn_no}`);
   }
-  const undone = ctx.ledger.undoneBy(orig.setl_id);
+  const undone = await ctx.ledger.undoneBy(orig.setl_id);
   if (undone) throw new Refusal('already_cancelled', `settlement ${data.setl_id} was already ${undone.kind === 'cancel' ? 'cancelled' : 'reversed'} (${undone.setl_id})`);
-  return { setlinfo: undo(ctx, orig, 'cancel', ctx.ledger.debits(orig.setl_id)) };
+  return { setlinfo: await undo(ctx, orig, 'cancel', await ctx.ledger.debits(orig.setl_id)) };
 }
 
 // --- the transactions -----------------------------------------------------------------------
@@ -247,8 +250,8 @@ function certOf(d: { mdtrt_cert_type: Presented['mdtrt_cert_type']; mdtrt_cert_n
   return { mdtrt_cert_type: d.mdtrt_cert_type, mdtrt_cert_no: d.mdtrt_cert_no, card_sn: d.card_sn };
 }
 
-function openVisit(ctx: Ctx, mdtrtId: string, psnNo: string) {
-  const v = ctx.ledger.visit(mdtrtId);
+async function openVisit(ctx: Ctx, mdtrtId: string, psnNo: string) {
+  const v = await ctx.ledger.visit(mdtrtId);
   if (!v || v.fixmedins_code !== ctx.institution.fixmedins_code) throw new Refusal('visit_unknown', `no visit ${mdtrtId} at this institution`);
   if (v.psn_no !== psnNo) throw new Refusal('visit_mismatch', `visit ${mdtrtId} is not person ${psnNo}'s`);
   if (v.cancelled) throw new Refusal('visit_cancelled', `visit ${mdtrtId} was cancelled`);
@@ -272,7 +275,7 @@ function uniqueSn(sns: string[], where: string): void {
 }
 
 /** Keeps an uploaded or sold fee line; returns its id. */
-function storeFeeLine(ctx: Ctx, mdtrtId: string, l: FeeLineInput): number {
+function storeFeeLine(ctx: Ctx, mdtrtId: string, l: FeeLineInput): Promise<number> {
   return ctx.ledger.insertFeeLine({
     mdtrt_id: mdtrtId,
     feedetl_sn: l.feedetl_sn,
@@ -289,9 +292,9 @@ function storeFeeLine(ctx: Ctx, mdtrtId: string, l: FeeLineInput): number {
 }
 
 /** Opens a visit (2201, or the one a pharmacy sale makes); returns its mdtrt_id. */
-function newVisit(ctx: Ctx, v: { psn_no: string; insutype: string; med_type: string | null; cert_type: string; cert_no: string; payer: Payer; ipt_otp_no: string | null; begntime: string | undefined }): string {
-  const mdtrt_id = newId(ctx, 'M');
-  ctx.ledger.insertVisit({
+async function newVisit(ctx: Ctx, v: { psn_no: string; insutype: string; med_type: string | null; cert_type: string; cert_no: string; payer: Payer; ipt_otp_no: string | null; begntime: string | undefined }): Promise<string> {
+  const mdtrt_id = await newId(ctx, 'M');
+  await ctx.ledger.insertVisit({
     mdtrt_id,
     fixmedins_code: ctx.institution.fixmedins_code,
     psn_no: v.psn_no,
@@ -316,81 +319,82 @@ function billFor(
   return { patient: who.patient, payer: who.payer, insutype: d.insutype, med_type: d.med_type, medfee_sumamt: d.medfee_sumamt, acctUsed: d.acct_used_flag === '1', lines };
 }
 
-function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
+async function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   requireKind(ctx.institution, 'pharmacy', settle ? '2102' : '2101');
   const d = input.druginfo;
   checkMedType(ctx.institution, d.med_type);
   uniqueSn(input.drugdetail.map((l) => l.feedetl_sn), 'in drugdetail');
-  const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
+  const who = await identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
   const bill = billFor(who, d, input.drugdetail.map(inputLine));
-  const { lines, split } = priceBill(ctx, bill);
+  const { lines, split } = await priceBill(ctx, bill);
   const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row));
   if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
-  const mdtrt_id = newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: d.med_type, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: null, begntime: d.begntime });
-  const ids = input.drugdetail.map((l) => storeFeeLine(ctx, mdtrt_id, l));
-  return { ...recordSettlement(ctx, bill, split, mdtrt_id, d.mdtrt_cert_type, ids), detlcutinfo };
+  const mdtrt_id = await newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: d.med_type, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: null, begntime: d.begntime });
+  const ids: number[] = [];
+  for (const l of input.drugdetail) ids.push(await storeFeeLine(ctx, mdtrt_id, l));
+  return { ...(await recordSettlement(ctx, bill, split, mdtrt_id, d.mdtrt_cert_type, ids)), detlcutinfo };
 }
 
-function outpatient(ctx: Ctx, d: Inputs['2206']['data'], settle: boolean) {
+async function outpatient(ctx: Ctx, d: Inputs['2206']['data'], settle: boolean) {
   requireKind(ctx.institution, 'hospital', settle ? '2207' : '2206');
   checkMedType(ctx.institution, d.med_type);
-  const visit = openVisit(ctx, d.mdtrt_id, d.psn_no);
+  const visit = await openVisit(ctx, d.mdtrt_id, d.psn_no);
   if (visit.insutype !== d.insutype) throw new Refusal('visit_mismatch', `visit ${d.mdtrt_id} was registered under insutype ${visit.insutype}, not ${d.insutype}`);
-  const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
-  const rows = ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
+  const who = await identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
+  const rows = await ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
   if (rows.length === 0) throw new Refusal('no_fee_lines', `visit ${d.mdtrt_id} has no unsettled fee lines${d.chrg_bchno && d.chrg_bchno !== '0000' ? ` in batch ${d.chrg_bchno}` : ''}`);
   const bill = billFor(who, d, rows.map(rowLine));
-  const { split } = priceBill(ctx, bill);
+  const { split } = await priceBill(ctx, bill);
   if (!settle) return settlementOutput(ctx, bill, split, d.mdtrt_cert_type, { mdtrt_id: d.mdtrt_id });
   return recordSettlement(ctx, bill, split, d.mdtrt_id, d.mdtrt_cert_type, rows.map((r) => r.id));
 }
 
-function personInfo(ctx: Ctx, p: Person) {
+async function personInfo(ctx: Ctx, p: Person) {
   const b = p.baseinfo;
+  const balc = p.insuinfo.some((i) => i.insutype === '310') ? money(await ctx.ledger.balance(b.psn_no)) : 0;
   return {
     baseinfo: { ...b, age: age(b.brdy, ctx.stamp.date) },
     insuinfo: p.insuinfo.map((i) => ({
       ...i,
-      balc: i.insutype === '310' ? money(ctx.ledger.balance(b.psn_no)) : 0,
+      balc: i.insutype === '310' ? balc : 0,
     })),
     idetinfo: p.idetinfo,
   };
 }
 
-function reverse(ctx: Ctx, d: Inputs['2601']['data']) {
-  const msg = ctx.ledger.findMessage(d.omsgid);
+async function reverse(ctx: Ctx, d: Inputs['2601']['data']) {
+  const msg = await ctx.ledger.findMessage(d.omsgid);
   if (!msg || msg.fixmedins_code !== ctx.institution.fixmedins_code) throw new Refusal('msgid_unknown', `message ${d.omsgid} was never applied here: nothing to reverse`);
   if (msg.infno !== d.oinfno) throw new Refusal('msgid_unknown', `message ${d.omsgid} was a ${msg.infno}, not a ${d.oinfno}`);
-  const rec = ctx.ledger.settlementByMsgid(d.omsgid);
+  const rec = await ctx.ledger.settlementByMsgid(d.omsgid);
   if (!rec) throw new Refusal('msgid_unknown', `message ${d.omsgid} left no settlement record to reverse`);
   if (rec.psn_no !== d.psn_no) throw new Refusal('psn_mismatch', `message ${d.omsgid} was not for person ${d.psn_no}`);
-  const undone = ctx.ledger.undoneBy(rec.setl_id);
+  const undone = await ctx.ledger.undoneBy(rec.setl_id);
   if (undone?.kind === 'reversal') return {}; // already reversed: 2601 is idempotent
   if (undone) throw new Refusal('later_message_depends', `settlement ${rec.setl_id} was since cancelled (${undone.setl_id}); reverse that first`);
   if (rec.kind === 'cancel') {
     // Undoing a cancellation charges the settlement again: it must still fit every bound.
-    const orig = ctx.ledger.settlement(rec.init_setl_id!)!;
-    for (const debit of ctx.ledger.debits(orig.setl_id)) {
-      if (ctx.ledger.balance(debit.psn_no) < debit.amount) {
+    const orig = (await ctx.ledger.settlement(rec.init_setl_id!))!;
+    for (const debit of await ctx.ledger.debits(orig.setl_id)) {
+      if ((await ctx.ledger.balance(debit.psn_no)) < debit.amount) {
         throw new Refusal('reversal_breaks_bound', `reversing the cancellation would overdraw the personal account of ${debit.psn_no}`);
       }
     }
     const rules = ctx.world.policy.insutype[orig.insutype];
-    const c = ctx.ledger.counters(orig.psn_no, orig.insutype, orig.year);
+    const c = await ctx.ledger.counters(orig.psn_no, orig.insutype, orig.year);
     if (rules && (c.dedcUsed + orig.act_pay_dedc > rules.deductible || c.fundUsed + orig.hifp_pay > rules.cap)) {
       throw new Refusal('reversal_breaks_bound', 'reversing the cancellation would take the deductible or the fund cap past its annual bound');
     }
-    if (ctx.ledger.linesTakenElsewhere(ctx.ledger.settlementLineIds(orig.setl_id), orig.setl_id) > 0) {
+    if ((await ctx.ledger.linesTakenElsewhere(await ctx.ledger.settlementLineIds(orig.setl_id), orig.setl_id)) > 0) {
       throw new Refusal('later_message_depends', `the fee lines of settlement ${orig.setl_id} were since settled again or withdrawn`);
     }
   }
-  undo(ctx, rec, 'reversal', ctx.ledger.debits(rec.setl_id));
+  await undo(ctx, rec, 'reversal', await ctx.ledger.debits(rec.setl_id));
   return {};
 }
 
-function reconcileTotals(ctx: Ctx, d: Inputs['3201']['data']) {
-  const rows = ctx.ledger
-    .recordsForReconciliation({ fixmedins_code: ctx.institution.fixmedins_code, from: d.stmt_begndate, to: d.stmt_enddate, setl_optins: d.setl_optins || undefined })
+async function reconcileTotals(ctx: Ctx, d: Inputs['3201']['data']) {
+  const rows = (await ctx.ledger.recordsForReconciliation({ fixmedins_code: ctx.institution.fixmedins_code, from: d.stmt_begndate, to: d.stmt_enddate, setl_optins: d.setl_optins || undefined }))
     .filter((r) => r.insutype === d.insutype && r.clr_type === d.clr_type)
     .filter((r) => (d.refd_setl_flag === '1' ? true : r.kind === 'settle' && r.in_force === 1));
   const mine = {
@@ -413,8 +417,8 @@ function reconcileTotals(ctx: Ctx, d: Inputs['3201']['data']) {
   };
 }
 
-function reconcileDetails(ctx: Ctx, d: Inputs['3202']['data']) {
-  const rows = ctx.ledger.recordsForReconciliation({ fixmedins_code: ctx.institution.fixmedins_code, from: d.stmt_begndate, to: d.stmt_enddate, setl_optins: d.setl_optins || undefined });
+async function reconcileDetails(ctx: Ctx, d: Inputs['3202']['data']) {
+  const rows = await ctx.ledger.recordsForReconciliation({ fixmedins_code: ctx.institution.fixmedins_code, from: d.stmt_begndate, to: d.stmt_enddate, setl_optins: d.setl_optins || undefined });
   const mine = new Map(rows.map((r) => [r.setl_id, r]));
   const figures = (r: SettlementRecord) => ({ medfee_sumamt: money(r.medfee_sumamt), fund_pay_sumamt: money(r.fund_pay_sumamt), acct_pay: money(r.acct_pay) });
   const seen = new Set<string>();
@@ -435,22 +439,22 @@ function reconcileDetails(ctx: Ctx, d: Inputs['3202']['data']) {
   return { details };
 }
 
-type Handler<K extends keyof Inputs> = (ctx: Ctx, input: Inputs[K]) => unknown;
+type Handler<K extends keyof Inputs> = (ctx: Ctx, input: Inputs[K]) => Promise<unknown>;
 type InputKey<T extends string> = T extends '2102' ? '2101' : T extends '2207' ? '2206' : T extends '2208' ? '2103' : T;
 
 /** Each transaction code, the input schema it reads, and what it does. */
 export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler<InputKey<T> & keyof Inputs> } = {
-  '9001': (ctx, input) => {
+  '9001': async (ctx, input) => {
     const t = ctx.stamp;
-    const sign_no = `${t.compact}${String(ctx.ledger.nextSeq('sign_no')).padStart(6, '0')}`;
-    ctx.ledger.recordSignIn({ sign_no, fixmedins_code: ctx.institution.fixmedins_code, opter_no: input.signIn.opter_no, at: t.time, msgid: ctx.msgid });
+    const sign_no = `${t.compact}${String(await ctx.ledger.nextSeq('sign_no')).padStart(6, '0')}`;
+    await ctx.ledger.recordSignIn({ sign_no, fixmedins_code: ctx.institution.fixmedins_code, opter_no: input.signIn.opter_no, at: t.time, msgid: ctx.msgid });
     return { signinoutb: { sign_time: t.time, sign_no } };
   },
-  '1101': (ctx, input) => {
-    const who = identify(ctx.world, input.data, ctx.stamp.date, ctx.tokens);
+  '1101': async (ctx, input) => {
+    const who = await identify(ctx.world, input.data, ctx.stamp.date, ctx.tokens);
     return personInfo(ctx, who.patient);
   },
-  '1312': (ctx, input) => {
+  '1312': async (ctx, input) => {
     const q = input.data ?? {};
     const rows = ctx.world.data.catalog.filter(
       (i) => (!q.hilist_code || i.hilist_code === q.hilist_code) && (!q.hilist_name || i.hilist_name.includes(q.hilist_name)),
@@ -472,63 +476,64 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
   },
   '2101': (ctx, input) => pharmacy(ctx, input, false),
   '2102': (ctx, input) => pharmacy(ctx, input, true),
-  '2103': (ctx, input) => {
+  '2103': async (ctx, input) => {
     requireKind(ctx.institution, 'pharmacy', '2103');
     return cancelSettlement(ctx, input.data, '41');
   },
-  '2201': (ctx, input) => {
+  '2201': async (ctx, input) => {
     requireKind(ctx.institution, 'hospital', '2201');
     const d = input.data;
-    const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
+    const who = await identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
     activeInsurance(who.patient, d.insutype);
-    const mdtrt_id = newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: null, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: d.ipt_otp_no, begntime: d.begntime });
+    const mdtrt_id = await newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: null, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: d.ipt_otp_no, begntime: d.begntime });
     return { data: { mdtrt_id, psn_no: d.psn_no, ipt_otp_no: d.ipt_otp_no } };
   },
-  '2202': (ctx, input) => {
+  '2202': async (ctx, input) => {
     const d = input.data;
-    openVisit(ctx, d.mdtrt_id, d.psn_no);
-    const settled = ctx.ledger.feeLines(d.mdtrt_id).length !== ctx.ledger.feeLines(d.mdtrt_id, { unsettledOnly: true }).length;
+    await openVisit(ctx, d.mdtrt_id, d.psn_no);
+    const settled = (await ctx.ledger.feeLines(d.mdtrt_id)).length !== (await ctx.ledger.feeLines(d.mdtrt_id, { unsettledOnly: true })).length;
     if (settled) throw new Refusal('visit_settled', `visit ${d.mdtrt_id} has a settlement in force: cancel it (2208) first`);
-    ctx.ledger.addVisitEvent({ mdtrt_id: d.mdtrt_id, kind: 'cancel', body: JSON.stringify(d), msgid: ctx.msgid, at: ctx.stamp.time });
+    await ctx.ledger.addVisitEvent({ mdtrt_id: d.mdtrt_id, kind: 'cancel', body: JSON.stringify(d), msgid: ctx.msgid, at: ctx.stamp.time });
     return {};
   },
-  '2203': (ctx, input) => {
+  '2203': async (ctx, input) => {
     const m = input.mdtrtinfo;
-    openVisit(ctx, m.mdtrt_id, m.psn_no);
+    await openVisit(ctx, m.mdtrt_id, m.psn_no);
     checkMedType(ctx.institution, m.med_type);
-    ctx.ledger.addVisitEvent({ mdtrt_id: m.mdtrt_id, kind: 'info', body: JSON.stringify({ ...m, diseinfo: input.diseinfo ?? [] }), msgid: ctx.msgid, at: ctx.stamp.time });
+    await ctx.ledger.addVisitEvent({ mdtrt_id: m.mdtrt_id, kind: 'info', body: JSON.stringify({ ...m, diseinfo: input.diseinfo ?? [] }), msgid: ctx.msgid, at: ctx.stamp.time });
     return {};
   },
-  '2204': (ctx, input) => {
+  '2204': async (ctx, input) => {
     const date = ctx.stamp.date;
     const byVisit = new Map<string, string[]>();
     for (const l of input.feedetail) byVisit.set(l.mdtrt_id, [...(byVisit.get(l.mdtrt_id) ?? []), l.feedetl_sn]);
     for (const [mdtrtId, sns] of byVisit) {
       const psnNo = input.feedetail.find((l) => l.mdtrt_id === mdtrtId)!.psn_no;
-      openVisit(ctx, mdtrtId, psnNo);
-      const existing = ctx.ledger.feeLines(mdtrtId).map((r) => r.feedetl_sn);
+      await openVisit(ctx, mdtrtId, psnNo);
+      const existing = (await ctx.ledger.feeLines(mdtrtId)).map((r) => r.feedetl_sn);
       uniqueSn([...existing, ...sns], `in visit ${mdtrtId}`);
     }
-    const result = input.feedetail.map((l) => {
-      if (l.psn_no !== ctx.ledger.visit(l.mdtrt_id)!.psn_no) throw new Refusal('visit_mismatch', `line ${l.feedetl_sn}: visit ${l.mdtrt_id} is not person ${l.psn_no}'s`);
+    const result = [];
+    for (const l of input.feedetail) {
+      if (l.psn_no !== (await ctx.ledger.visit(l.mdtrt_id))!.psn_no) throw new Refusal('visit_mismatch', `line ${l.feedetl_sn}: visit ${l.mdtrt_id} is not person ${l.psn_no}'s`);
       const { row } = inputLine(l);
       const split = splitLine(row, ctx.world.catalog.get(l.med_list_codg), date);
-      storeFeeLine(ctx, l.mdtrt_id, l);
-      return lineResult(split, row);
-    });
+      await storeFeeLine(ctx, l.mdtrt_id, l);
+      result.push(lineResult(split, row));
+    }
     return { result };
   },
-  '2205': (ctx, input) => {
+  '2205': async (ctx, input) => {
     const d = input.data;
-    openVisit(ctx, d.mdtrt_id, d.psn_no);
-    const rows = ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
+    await openVisit(ctx, d.mdtrt_id, d.psn_no);
+    const rows = await ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
     if (rows.length === 0) throw new Refusal('no_fee_lines', `visit ${d.mdtrt_id} has no unsettled fee lines to withdraw`);
-    for (const r of rows) ctx.ledger.withdrawFeeLine(r.id, ctx.msgid, ctx.stamp.time);
+    for (const r of rows) await ctx.ledger.withdrawFeeLine(r.id, ctx.msgid, ctx.stamp.time);
     return {};
   },
   '2206': (ctx, input) => outpatient(ctx, input.data, false),
   '2207': (ctx, input) => outpatient(ctx, input.data, true),
-  '2208': (ctx, input) => {
+  '2208': async (ctx, input) => {
     requireKind(ctx.institution, 'hospital', '2208');
     return cancelSettlement(ctx, input.data, '11');
   },

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { FixedClock, localDate } from '../core/clock.ts';
 import { parseWorld, readWorldFiles } from '../core/world.ts';
-import { Ledger } from '../ledger/ledger.ts';
+import { SqliteLedger } from '../ledger/sqlite.ts';
 import { issueEcert, newPlatformKey } from '../platform/ecert.ts';
 import type { Platform } from '../platform/platform.ts';
 import type { World, WorldIndex } from '../core/world.ts';
@@ -143,13 +143,13 @@ async function identifyCard(c: StepContext, institution: string | undefined, sho
   }
   const data = { mdtrt_cert_type: '03', mdtrt_cert_no: card.card_no, card_sn: card.card_sn, certno: shown.certno ?? card.certno, psn_name: shown.psn_name ?? (shown.certno ? undefined : card.psn_name) };
   const filled = fillEnvelope(c.platform, '1101', JSON.stringify({ data }), institution);
-  return { card, card_error: null, ...c.platform.call(filled.request, { fillMsgid: true }) };
+  return { card, card_error: null, ...(await c.platform.call(filled.request, { fillMsgid: true })) };
 }
 
 interface StepContext {
   platform: Platform;
   clock: FixedClock;
-  ledger: Ledger;
+  ledger: SqliteLedger;
   devices: Devices;
   world: WorldIndex;
   fixmedins_code: string | undefined;
@@ -163,16 +163,16 @@ async function runStep(s: Step, c: StepContext): Promise<unknown> {
     const input = substitute(s.input, c.vars) as Record<string, unknown>;
     const filled = fillEnvelope(c.platform, s.call, JSON.stringify(input), institution);
     const request = typeof filled.request === 'object' ? { ...(filled.request as Record<string, unknown>), ...(substitute(s.envelope ?? {}, c.vars) as Record<string, unknown>) } : filled.request;
-    return c.platform.call(request, { fillMsgid: filled.filled && !s.envelope?.msgid });
+    return await c.platform.call(request, { fillMsgid: filled.filled && !s.envelope?.msgid });
   }
   if ('show_ecert' in s) {
     const { psn_no, ttl_s, age_s = 0 } = substitute(s.show_ecert, c.vars) as typeof s.show_ecert;
     const then = { now: () => new Date(c.clock.now().getTime() - age_s * 1000), offsetMinutes: c.clock.offsetMinutes };
-    const code = issueEcert(c.ledger, then, psn_no, ttl_s);
+    const code = await issueEcert(c.ledger, then, psn_no, ttl_s);
     const scan = await c.devices.scan(code);
     if (scan.kind !== 'ecert') return { scan };
     const filled = fillEnvelope(c.platform, 'ec.query', JSON.stringify({ data: { orgId: institution, businessType: '01101', ecQrCode: scan.text } }), institution);
-    return { scan, ...c.platform.call(filled.request, { fillMsgid: true }) };
+    return { scan, ...(await c.platform.call(filled.request, { fillMsgid: true })) };
   }
   if ('insert_card' in s) {
     const shown = substitute(s.insert_card, c.vars) as typeof s.insert_card;
@@ -199,11 +199,11 @@ export async function runScenario(scenario: Scenario, baseDir: string, report: (
   const raw = readWorldFiles(resolve(baseDir, scenario.world));
   const world = parseWorld(raw);
   const clock = new FixedClock(scenario.now);
-  const ledger = new Ledger(':memory:');
+  const ledger = new SqliteLedger(':memory:');
   const devices = new Devices(world);
   const result = { passed: 0, failed: 0 };
   try {
-    ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)), newPlatformKey());
+    await ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)), newPlatformKey());
     const c: StepContext = { platform: createPlatform(ledger, clock), clock, ledger, devices, world: ledger.world(), fixmedins_code: scenario.fixmedins_code, vars: new Map() };
     for (const [i, s] of scenario.steps.entries()) {
       const what = 'call' in s ? s.call : Object.keys(s).find((k) => !(k in common) && k !== 'expect') ?? 'step';
@@ -231,7 +231,7 @@ export async function runScenario(scenario: Scenario, baseDir: string, report: (
     }
   } finally {
     await devices.close();
-    ledger.close();
+    await ledger.close();
   }
   return result;
 }

@@ -1,13 +1,17 @@
 /**
- * The ledger: everything medpos remembers, in one SQLite file (WAL). All SQL lives here, behind
- * plain transactions, so that another SQL database can take SQLite's place. Settlement records
+ * The SQLite engine of the ledger: one file (WAL, synchronous FULL). Settlement records
  * (settlements, cancellations, reversals) are only ever appended; balances and counters are the
  * running sums of those records, checked by the database itself never to go below zero.
+ * better-sqlite3 is synchronous, so a transaction's methods only wrap it; because the function given
+ * to `transaction` is async, transactions of one process are queued so that none interleaves with
+ * another on the one connection. Other processes wait for the file's write lock (BEGIN IMMEDIATE).
  */
 import Database from 'better-sqlite3';
-import { hash as digest } from 'node:crypto';
+import { Serial } from '../core/serial.ts';
 import { parseWorld, WorldIndex, type World } from '../core/world.ts';
-import type { Fen, Ratio4 } from '../core/money.ts';
+import type { Fen } from '../core/money.ts';
+import { chainHash, GENESIS_HASH, IN_FORCE, RECORD_FIELDS, recordValues, walkChain, type Debit, type FeeLineRow, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
+import type { ChainVerdict, LedgerStore, LedgerTx } from './types.ts';
 
 /** Bumped whenever SCHEMA changes shape. */
 const SCHEMA_VERSION = 3;
@@ -87,186 +91,125 @@ CREATE TABLE IF NOT EXISTS ecert_uses (
 );
 `;
 
-/** A settlement record is in force unless reversed (2601) or, for a settlement, cancelled by a cancellation in force. */
-const IN_FORCE = (s: string) => `(
-  NOT EXISTS (SELECT 1 FROM settlements r WHERE r.kind = 'reversal' AND r.init_setl_id = ${s}.setl_id)
-  AND (${s}.kind <> 'settle' OR NOT EXISTS (
-    SELECT 1 FROM settlements c WHERE c.kind = 'cancel' AND c.init_setl_id = ${s}.setl_id
-    AND NOT EXISTS (SELECT 1 FROM settlements r2 WHERE r2.kind = 'reversal' AND r2.init_setl_id = c.setl_id))))`;
-
-export const AMOUNT_FIELDS = [
-  'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc',
-  'hifp_pay', 'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'acct_mulaid_pay', 'psn_cash_pay',
-] as const;
-export type Amounts = Record<(typeof AMOUNT_FIELDS)[number], Fen>;
-
-export interface SettlementRecord extends Amounts {
-  seq?: number;
-  setl_id: string;
-  kind: 'settle' | 'cancel' | 'reversal';
-  init_setl_id: string | null;
-  mdtrt_id: string;
-  psn_no: string;
-  insutype: string;
-  psn_type: string;
-  clr_type: string;
-  clr_optins: string;
-  fixmedins_code: string;
-  med_type: string;
-  setl_time: string;
-  setl_date: string;
-  year: number;
-  balc: Fen;
-  /** The certificate presented (01 e-certificate, 02 ID card, 03 social-security card). */
-  mdtrt_cert_type: string;
-  /** The pooled fund's share, in parts per 10 000. */
-  pool_prop_selfpay: Ratio4;
-  msgid: string;
-}
-
-/** The fields of a settlement record that its hash covers: all but its position and the chain itself. */
-const RECORD_FIELDS = [
-  'setl_id', 'kind', 'init_setl_id', 'mdtrt_id', 'psn_no', 'insutype', 'psn_type', 'clr_type', 'clr_optins', 'fixmedins_code',
-  'med_type', 'setl_time', 'setl_date', 'year', ...AMOUNT_FIELDS, 'balc', 'mdtrt_cert_type', 'pool_prop_selfpay', 'msgid',
-] as const satisfies readonly (keyof SettlementRecord)[];
-
 const INSERT_SETTLEMENT = `INSERT INTO settlements (${RECORD_FIELDS.join(', ')}, prev_hash, hash) VALUES (${RECORD_FIELDS.map(() => '?').join(', ')}, ?, ?)`;
 
-export interface Debit {
-  psn_no: string;
-  role: 'own' | 'mulaid';
-  amount: Fen;
-}
+const NO_WORLD = 'the database has no world: run `medpos init --db FILE --world DIR` first';
 
-export interface Visit {
-  mdtrt_id: string;
-  fixmedins_code: string;
-  psn_no: string;
-  insutype: string;
-  med_type: string | null;
-  cert_type: string;
-  cert_no: string;
-  holder_psn_no: string | null;
-  ipt_otp_no: string | null;
-  begntime: string | null;
-  msgid: string;
-  at: string;
-}
-
-export interface FeeLineRow {
-  id: number;
-  mdtrt_id: string;
-  feedetl_sn: string;
-  chrg_bchno: string | null;
-  med_list_codg: string;
-  pric_e4: number;
-  cnt_e4: number;
-  amount: Fen;
-  hosp_appr_flag: string | null;
-  body: string;
-}
-
-export interface StoredMessage {
-  msgid: string;
-  infno: string;
-  fixmedins_code: string;
-  request: string;
-  response: string;
-}
-
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** The hash of a settlement record, chained to the one before it (tamper evidence). */
-export function recordHash(prev: string, rec: SettlementRecord): string {
-  return chainHash(prev, recordValues(rec));
-}
-
-function recordValues(rec: SettlementRecord): unknown[] {
-  return RECORD_FIELDS.map((k) => rec[k]);
-}
-
-function chainHash(prev: string, values: unknown[]): string {
-  // the values in RECORD_FIELDS order, which the schema version fixes
-  return digest('sha256', prev + JSON.stringify(values), 'hex');
-}
-
-export class Ledger {
-  readonly db: Database.Database;
-  private cachedWorld: WorldIndex | undefined;
-  /** One wrapper for every call: building a better-sqlite3 transaction function costs more than a small settlement's SQL. */
-  private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+export class SqliteLedger implements LedgerStore {
+  readonly engine = 'sqlite' as const;
+  readonly location: string;
+  private readonly conn: Database.Database;
+  private readonly queue = new Serial();
+  private readonly tx: SqliteTx;
+  private loaded: { world: WorldIndex; key: Buffer } | undefined;
+  private readonly begin: Database.Statement;
+  private readonly beginRead: Database.Statement;
+  private readonly commit: Database.Statement;
+  private readonly rollback: Database.Statement;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 30000');
-    this.db.pragma('foreign_keys = ON');
+    this.location = path;
+    this.conn = new Database(path);
+    this.conn.pragma('journal_mode = WAL');
+    this.conn.pragma('synchronous = FULL');
+    this.conn.pragma('busy_timeout = 30000');
+    this.conn.pragma('foreign_keys = ON');
     this.createOrCheckSchema(path);
-    this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
+    this.begin = this.conn.prepare('BEGIN IMMEDIATE');
+    this.beginRead = this.conn.prepare('BEGIN');
+    this.commit = this.conn.prepare('COMMIT');
+    this.rollback = this.conn.prepare('ROLLBACK');
+    this.tx = new SqliteTx(this);
+    this.loadFromMeta();
+  }
+
+  /** The connection itself, for SQLite-only checks (tests, the crash test, the bench); medpos goes through `transaction`. */
+  get db(): Database.Database {
+    return this.conn;
   }
 
   /** A new file gets the schema; a file made by another version of the schema is refused, never half-used. */
   private createOrCheckSchema(path: string): void {
-    const fresh = (this.db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n === 0;
+    const fresh = (this.conn.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n === 0;
     if (fresh) {
-      this.db.exec(`BEGIN; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+      this.conn.exec(`BEGIN; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
       return;
     }
-    const version = this.db.pragma('user_version', { simple: true }) as number;
+    const version = this.conn.pragma('user_version', { simple: true }) as number;
     if (version !== SCHEMA_VERSION) {
-      this.db.close();
+      this.conn.close();
       throw new Error(`${path} holds a medpos ledger of schema ${version}; this medpos needs schema ${SCHEMA_VERSION}: keep that file aside and make a new one with \`medpos init\``);
     }
   }
 
+  private loadFromMeta(): void {
+    const meta = (key: string) => (this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    const raw = meta('world');
+    const key = meta('platform_key');
+    if (raw === undefined) return;
+    if (!key) throw new Error(`${this.location} has no platform key: run \`medpos init\` again`);
+    this.loaded = { world: new WorldIndex(parseWorld(JSON.parse(raw))), key: Buffer.from(key, 'hex') };
+  }
+
   /** Prepared statements, compiled once per connection: preparing is most of a small query's cost. */
   private readonly statements = new Map<string, Database.Statement>();
-  private stmt(sql: string): Database.Statement {
+  stmt(sql: string): Database.Statement {
     let st = this.statements.get(sql);
     if (!st) {
-      st = this.db.prepare(sql);
+      st = this.conn.prepare(sql);
       this.statements.set(sql, st);
     }
     return st;
   }
 
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
-
-  /** Runs fn in one write transaction (BEGIN IMMEDIATE): whole or absent. */
-  transaction<T>(fn: () => T): T {
-    return this.runInTransaction.immediate(fn) as T;
-  }
-
-
-  // --- world -------------------------------------------------------------------------------
-
   hasWorld(): boolean {
-    return this.meta('world') !== undefined;
+    return this.loaded !== undefined;
   }
 
   world(): WorldIndex {
-    if (!this.cachedWorld) {
-      const raw = this.meta('world');
-      if (raw === undefined) throw new Error('the database has no world: run `medpos init --db FILE --world DIR` first');
-      this.cachedWorld = new WorldIndex(parseWorld(JSON.parse(raw)));
-    }
-    return this.cachedWorld;
+    if (!this.loaded) throw new Error(NO_WORLD);
+    return this.loaded.world;
   }
 
-  settlementCount(): number {
-    return (this.stmt('SELECT count(*) AS n FROM settlements').get() as { n: number }).n;
+  /** The simulated platform's secret (e-certificate signatures); it never leaves the database. */
+  platformKey(): Buffer {
+    if (!this.loaded) throw new Error(NO_WORLD);
+    return this.loaded.key;
   }
 
-  /** Loads a world into an empty ledger: opening balances, this year's counters from `ytd`, the platform's key. */
-  loadWorld(raw: Record<string, unknown>, world: World, year: number, platformKey: Buffer): void {
-    this.transaction(() => {
-      if (this.hasWorld()) throw new Error('the database already holds a world');
-      this.setMeta('world', JSON.stringify(raw));
-      this.setMeta('platform_key', platformKey.toString('hex'));
-      this.setMeta('world_year', String(year));
+  /** Runs fn in one write transaction (BEGIN IMMEDIATE): whole or absent. */
+  transaction<T>(fn: (tx: LedgerTx) => Promise<T>): Promise<T> {
+    return this.queue.run(async () => {
+      this.begin.run();
+      try {
+        const result = await fn(this.tx);
+        this.commit.run();
+        return result;
+      } catch (err) {
+        if (this.conn.inTransaction) this.rollback.run();
+        throw err;
+      }
+    });
+  }
+
+  /** A read of one consistent snapshot, queued like a transaction. */
+  private read<T>(fn: () => Promise<T> | T): Promise<T> {
+    return this.queue.run(async () => {
+      this.beginRead.run();
+      try {
+        return await fn();
+      } finally {
+        if (this.conn.inTransaction) this.commit.run();
+      }
+    });
+  }
+
+  async loadWorld(raw: Record<string, unknown>, world: World, year: number, platformKey: Buffer): Promise<void> {
+    await this.transaction(async (tx) => {
+      if (await tx.meta('world')) throw new Error('the database already holds a world');
+      await tx.setMeta('world', JSON.stringify(raw));
+      await tx.setMeta('platform_key', platformKey.toString('hex'));
+      await tx.setMeta('world_year', String(year));
       const account = this.stmt('INSERT INTO accounts (psn_no, balc) VALUES (?, ?)');
       const counter = this.stmt('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (?, ?, ?, ?, ?)');
       for (const p of world.persons) {
@@ -277,77 +220,104 @@ export class Ledger {
         }
       }
     });
+    this.loaded = { world: new WorldIndex(world), key: platformKey };
   }
 
-  /** The simulated platform's secret (e-certificate signatures); it never leaves the database. */
+  settlementCount(): Promise<number> {
+    return this.read(() => (this.stmt('SELECT count(*) AS n FROM settlements').get() as { n: number }).n);
+  }
+
+  verifyChain(): Promise<ChainVerdict> {
+    return this.read(() => {
+      const head = (this.stmt("SELECT value FROM meta WHERE key = 'chain_head'").get() as { value: string } | undefined)?.value;
+      return walkChain(this.stmt('SELECT * FROM settlements ORDER BY seq').all() as Parameters<typeof walkChain>[0] & unknown[], head);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.run(() => {
+      if (this.conn.open) this.conn.close();
+    });
+  }
+}
+
+/** One write transaction's view of the ledger; every method runs inside the open BEGIN IMMEDIATE. */
+class SqliteTx implements LedgerTx {
+  constructor(private readonly l: SqliteLedger) {}
+
+  private stmt(sql: string): Database.Statement {
+    return this.l.stmt(sql);
+  }
+
+  world(): WorldIndex {
+    return this.l.world();
+  }
+
   platformKey(): Buffer {
-    const hex = this.meta('platform_key');
-    if (!hex) throw new Error('the database has no platform key: run `medpos init` again');
-    return Buffer.from(hex, 'hex');
+    return this.l.platformKey();
   }
 
-  ecertUsed(nonce: string): boolean {
-    return this.stmt('SELECT 1 FROM ecert_uses WHERE nonce = ?').get(nonce) !== undefined;
-  }
-
-  recordEcertUse(u: { nonce: string; psn_no: string; token: string; fixmedins_code: string; used_at: number; token_expires_at: number }): void {
-    this
-      .stmt('INSERT INTO ecert_uses (nonce, psn_no, token, fixmedins_code, used_at, token_expires_at) VALUES (@nonce, @psn_no, @token, @fixmedins_code, @used_at, @token_expires_at)')
-      .run(u);
-  }
-
-  ecertToken(token: string): { psn_no: string; fixmedins_code: string; token_expires_at: number } | undefined {
-    return this.stmt('SELECT psn_no, fixmedins_code, token_expires_at FROM ecert_uses WHERE token = ?').get(token) as
-      | { psn_no: string; fixmedins_code: string; token_expires_at: number }
-      | undefined;
-  }
-
-  meta(key: string): string | undefined {
+  async meta(key: string): Promise<string | undefined> {
     return (this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
-  setMeta(key: string, value: string): void {
+  async setMeta(key: string, value: string): Promise<void> {
     this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  /** The next number of a named sequence (ids stay deterministic for a pinned clock). */
-  nextSeq(name: string): number {
+  async nextSeq(name: string): Promise<number> {
     const row = this
       .stmt('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value')
       .get(name) as { value: number };
     return row.value;
   }
 
+  async ecertUsed(nonce: string): Promise<boolean> {
+    return this.stmt('SELECT 1 FROM ecert_uses WHERE nonce = ?').get(nonce) !== undefined;
+  }
+
+  async recordEcertUse(u: { nonce: string; psn_no: string; token: string; fixmedins_code: string; used_at: number; token_expires_at: number }): Promise<void> {
+    this
+      .stmt('INSERT INTO ecert_uses (nonce, psn_no, token, fixmedins_code, used_at, token_expires_at) VALUES (@nonce, @psn_no, @token, @fixmedins_code, @used_at, @token_expires_at)')
+      .run(u);
+  }
+
+  async ecertToken(token: string): Promise<{ psn_no: string; fixmedins_code: string; token_expires_at: number } | undefined> {
+    return this.stmt('SELECT psn_no, fixmedins_code, token_expires_at FROM ecert_uses WHERE token = ?').get(token) as
+      | { psn_no: string; fixmedins_code: string; token_expires_at: number }
+      | undefined;
+  }
+
   // --- messages ----------------------------------------------------------------------------
 
-  findMessage(msgid: string): StoredMessage | undefined {
+  async findMessage(msgid: string): Promise<StoredMessage | undefined> {
     return this.stmt('SELECT msgid, infno, fixmedins_code, request, response FROM messages WHERE msgid = ?').get(msgid) as
       | StoredMessage
       | undefined;
   }
 
-  saveMessage(m: StoredMessage & { at: string }): void {
+  async saveMessage(m: StoredMessage & { at: string }): Promise<void> {
     this
       .stmt('INSERT INTO messages (msgid, infno, fixmedins_code, request, response, at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(m.msgid, m.infno, m.fixmedins_code, m.request, m.response, m.at);
   }
 
   /** Keeps a refused request in the audit log of attempts; returns its serial number. */
-  recordAttempt(a: { msgid: string | null; infno: string | null; err_code: string; err_msg: string; at: string }): number {
+  async recordAttempt(a: { msgid: string | null; infno: string | null; err_code: string; err_msg: string; at: string }): Promise<number> {
     return Number(this.stmt('INSERT INTO attempts (msgid, infno, err_code, err_msg, at) VALUES (?, ?, ?, ?, ?)').run(a.msgid, a.infno, a.err_code, a.err_msg, a.at).lastInsertRowid);
   }
 
-  recordSignIn(s: { sign_no: string; fixmedins_code: string; opter_no: string | null; at: string; msgid: string }): void {
+  async recordSignIn(s: { sign_no: string; fixmedins_code: string; opter_no: string | null; at: string; msgid: string }): Promise<void> {
     this.stmt('INSERT INTO sign_ins (sign_no, fixmedins_code, opter_no, at, msgid) VALUES (?, ?, ?, ?, ?)').run(s.sign_no, s.fixmedins_code, s.opter_no, s.at, s.msgid);
   }
 
   // --- balances and counters ---------------------------------------------------------------
 
-  balance(psnNo: string): Fen {
+  async balance(psnNo: string): Promise<Fen> {
     return (this.stmt('SELECT balc FROM accounts WHERE psn_no = ?').get(psnNo) as { balc: number } | undefined)?.balc ?? 0;
   }
 
-  counters(psnNo: string, insutype: string, year: number): { dedcUsed: Fen; fundUsed: Fen } {
+  async counters(psnNo: string, insutype: string, year: number): Promise<{ dedcUsed: Fen; fundUsed: Fen }> {
     const row = this.stmt('SELECT dedc_used, fund_used FROM counters WHERE psn_no = ? AND insutype = ? AND year = ?').get(psnNo, insutype, year) as
       | { dedc_used: number; fund_used: number }
       | undefined;
@@ -356,7 +326,7 @@ export class Ledger {
 
   // --- visits and fee lines ----------------------------------------------------------------
 
-  insertVisit(v: Visit): void {
+  async insertVisit(v: Visit): Promise<void> {
     this
       .stmt(
         `INSERT INTO visits (mdtrt_id, fixmedins_code, psn_no, insutype, med_type, cert_type, cert_no, holder_psn_no, ipt_otp_no, begntime, msgid, at)
@@ -365,7 +335,7 @@ export class Ledger {
       .run(v);
   }
 
-  visit(mdtrtId: string): (Visit & { cancelled: 0 | 1; info_med_type: string | null }) | undefined {
+  async visit(mdtrtId: string): Promise<(Visit & { cancelled: 0 | 1; info_med_type: string | null }) | undefined> {
     return this
       .stmt(
         `SELECT v.*, EXISTS (SELECT 1 FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'cancel') AS cancelled,
@@ -375,11 +345,11 @@ export class Ledger {
       .get(mdtrtId) as (Visit & { cancelled: 0 | 1; info_med_type: string | null }) | undefined;
   }
 
-  addVisitEvent(e: { mdtrt_id: string; kind: 'info' | 'cancel'; body: string; msgid: string; at: string }): void {
+  async addVisitEvent(e: { mdtrt_id: string; kind: 'info' | 'cancel'; body: string; msgid: string; at: string }): Promise<void> {
     this.stmt('INSERT INTO visit_events (mdtrt_id, kind, body, msgid, at) VALUES (@mdtrt_id, @kind, @body, @msgid, @at)').run(e);
   }
 
-  insertFeeLine(l: Omit<FeeLineRow, 'id'> & { msgid: string; at: string }): number {
+  async insertFeeLine(l: Omit<FeeLineRow, 'id'> & { msgid: string; at: string }): Promise<number> {
     return Number(
       this
         .stmt(
@@ -391,7 +361,7 @@ export class Ledger {
   }
 
   /** Lines of a visit that are not withdrawn (2205); with `unsettledOnly`, also not in a settlement in force. */
-  feeLines(mdtrtId: string, opts: { chrgBchno?: string | null; unsettledOnly?: boolean } = {}): FeeLineRow[] {
+  async feeLines(mdtrtId: string, opts: { chrgBchno?: string | null; unsettledOnly?: boolean } = {}): Promise<FeeLineRow[]> {
     const batch = opts.chrgBchno && opts.chrgBchno !== '0000' ? opts.chrgBchno : null;
     return this
       .stmt(
@@ -407,7 +377,7 @@ export class Ledger {
       .all({ mdtrt: mdtrtId, batch, unsettled: opts.unsettledOnly ? 1 : 0 }) as FeeLineRow[];
   }
 
-  withdrawFeeLine(id: number, msgid: string, at: string): void {
+  async withdrawFeeLine(id: number, msgid: string, at: string): Promise<void> {
     this.stmt('INSERT INTO fee_line_withdrawals (fee_line_id, msgid, at) VALUES (?, ?, ?)').run(id, msgid, at);
   }
 
@@ -417,12 +387,12 @@ export class Ledger {
    * Appends a settlement record and applies it: debits leave (or, negative, return to) personal
    * accounts; the deductible and fund counters of the record's year move by its amounts.
    */
-  appendSettlement(rec: SettlementRecord, debits: Debit[], feeLineIds: number[]): void {
+  async appendSettlement(rec: SettlementRecord, debits: Debit[], feeLineIds: number[]): Promise<void> {
     const prev = (this.stmt('SELECT hash FROM settlements ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
     const values = recordValues(rec);
     const hash = chainHash(prev, values);
     this.stmt(INSERT_SETTLEMENT).run(...values, prev, hash);
-    this.setMeta('chain_head', hash); // so that removing the newest record shows too
+    this.stmt("INSERT INTO meta (key, value) VALUES ('chain_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(hash); // so that removing the newest record shows too
     const debit = this.stmt('INSERT INTO settlement_debits (setl_id, psn_no, role, amount) VALUES (?, ?, ?, ?)');
     const move = this.stmt('UPDATE accounts SET balc = balc - ? WHERE psn_no = ?');
     for (const d of debits) {
@@ -441,33 +411,33 @@ export class Ledger {
     for (const id of feeLineIds) line.run(rec.setl_id, id);
   }
 
-  settlement(setlId: string): SettlementRecord | undefined {
+  async settlement(setlId: string): Promise<SettlementRecord | undefined> {
     return this.stmt('SELECT * FROM settlements WHERE setl_id = ?').get(setlId) as SettlementRecord | undefined;
   }
 
-  settlementByMsgid(msgid: string): SettlementRecord | undefined {
+  async settlementByMsgid(msgid: string): Promise<SettlementRecord | undefined> {
     return this.stmt('SELECT * FROM settlements WHERE msgid = ?').get(msgid) as SettlementRecord | undefined;
   }
 
   /** The record in force that undoes this one: a cancellation in force, or a reversal. */
-  undoneBy(setlId: string): SettlementRecord | undefined {
+  async undoneBy(setlId: string): Promise<SettlementRecord | undefined> {
     return this
       .stmt(`SELECT * FROM settlements u WHERE u.init_setl_id = ? AND (u.kind = 'reversal' OR ${IN_FORCE('u')}) ORDER BY seq LIMIT 1`)
       .get(setlId) as SettlementRecord | undefined;
   }
 
-  debits(setlId: string): Debit[] {
+  async debits(setlId: string): Promise<Debit[]> {
     return this.stmt('SELECT psn_no, role, amount FROM settlement_debits WHERE setl_id = ? ORDER BY rowid').all(setlId) as Debit[];
   }
 
-  settlementLineIds(setlId: string): number[] {
+  async settlementLineIds(setlId: string): Promise<number[]> {
     return (this.stmt('SELECT fee_line_id FROM settlement_lines WHERE setl_id = ? ORDER BY fee_line_id').all(setlId) as { fee_line_id: number }[]).map(
       (r) => r.fee_line_id,
     );
   }
 
   /** Fee lines that are withdrawn, or held by another settlement in force. */
-  linesTakenElsewhere(ids: number[], exceptSetlId: string): number {
+  async linesTakenElsewhere(ids: number[], exceptSetlId: string): Promise<number> {
     if (ids.length === 0) return 0;
     const q = this.stmt(
       `SELECT (EXISTS (SELECT 1 FROM fee_line_withdrawals w WHERE w.fee_line_id = @id)
@@ -478,7 +448,7 @@ export class Ledger {
   }
 
   /** Settlement records of an institution dated in [from, to], for reconciliation; reversed records and their reversals are left out. */
-  recordsForReconciliation(q: { fixmedins_code: string; from: string; to: string; setl_optins?: string | undefined }): (SettlementRecord & { in_force: 0 | 1 })[] {
+  async recordsForReconciliation(q: { fixmedins_code: string; from: string; to: string; setl_optins?: string | undefined }): Promise<(SettlementRecord & { in_force: 0 | 1 })[]> {
     return this
       .stmt(
         `SELECT s.*, ${IN_FORCE('s')} AS in_force FROM settlements s
@@ -488,23 +458,5 @@ export class Ledger {
          ORDER BY s.seq`,
       )
       .all({ code: q.fixmedins_code, from: q.from, to: q.to, optins: q.setl_optins ?? null }) as (SettlementRecord & { in_force: 0 | 1 })[];
-  }
-
-  /**
-   * Walks the hash chain of settlement records: the first record that was changed, deleted or
-   * moved breaks it there.
-   */
-  verifyChain(): { ok: true; records: number } | { ok: false; records: number; seq: number | null; setl_id: string | null; problem: string } {
-    let prev = GENESIS_HASH;
-    let n = 0;
-    for (const row of this.stmt('SELECT * FROM settlements ORDER BY seq').iterate() as Iterable<SettlementRecord & { seq: number; prev_hash: string; hash: string }>) {
-      n++;
-      const at = { records: n, seq: row.seq, setl_id: row.setl_id };
-      if (row.prev_hash !== prev) return { ok: false, ...at, problem: 'the record before it was deleted, or records were reordered' };
-      if (recordHash(prev, row) !== row.hash) return { ok: false, ...at, problem: 'the record was changed' };
-      prev = row.hash;
-    }
-    if ((this.meta('chain_head') ?? GENESIS_HASH) !== prev) return { ok: false, records: n, seq: null, setl_id: null, problem: 'the newest record(s) were deleted' };
-    return { ok: true, records: n };
   }
 }
