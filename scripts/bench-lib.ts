@@ -1,7 +1,7 @@
 /** What the benchmark shares: a ledger with the demo world, and a stream of distinct sales. */
 import { FixedClock, localDate } from '../src/core/clock.ts';
 import { parseWorld, readWorldFiles } from '../src/core/world.ts';
-import { Ledger } from '../src/ledger/ledger.ts';
+import { SqliteLedger } from '../src/ledger/sqlite.ts';
 import { createPlatform } from '../src/app.ts';
 import { newPlatformKey } from '../src/platform/ecert.ts';
 
@@ -10,14 +10,14 @@ export type Figures = Record<string, any>;
 /** The bench's patient (an employee in the demo world, with family mutual aid). */
 export const BENCH_PATIENT = '44030000000000000002';
 
-export function freshLedger(path: string) {
+export async function freshLedger(path: string) {
   const clock = new FixedClock('2026-11-20T10:00:00+08:00');
-  const ledger = new Ledger(path);
+  const ledger = new SqliteLedger(path);
   const raw = readWorldFiles('fixtures/worlds/demo');
   // a balance that never runs dry, so that every settlement debits the account and writes the same rows
   const persons = raw['persons.json'] as { baseinfo: { psn_no: string }; insuinfo: { insutype: string; balc?: number }[] }[];
   for (const ins of persons.find((p) => p.baseinfo.psn_no === BENCH_PATIENT)!.insuinfo) if (ins.insutype === '310') ins.balc = 90_000_000;
-  ledger.loadWorld(raw, parseWorld(raw), Number(localDate(clock).slice(0, 4)), newPlatformKey());
+  await ledger.loadWorld(raw, parseWorld(raw), Number(localDate(clock).slice(0, 4)), newPlatformKey());
   return { ledger, platform: createPlatform(ledger, clock) };
 }
 
@@ -37,7 +37,7 @@ export function saleRequest(i: number) {
 }
 
 /** The rows one settlement writes, copied from a real one, so the baseline writes the same contents. */
-export function captureRows(ledger: Ledger) {
+export function captureRows(ledger: SqliteLedger) {
   const one = <T>(sql: string) => ledger.db.prepare(sql).get() as T;
   return {
     visit: one<Record<string, unknown>>('SELECT * FROM visits ORDER BY rowid DESC LIMIT 1'),
@@ -49,7 +49,7 @@ export function captureRows(ledger: Ledger) {
 }
 
 /** Raw prepared statements writing what the platform writes for one 2102. */
-export function rawWriter(ledger: Ledger, rows: ReturnType<typeof captureRows>) {
+export function rawWriter(ledger: SqliteLedger, rows: ReturnType<typeof captureRows>) {
   const db = ledger.db;
   const cols = (o: Record<string, unknown>) => Object.keys(o);
   const insert = (table: string, o: Record<string, unknown>) =>

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FixedClock } from '../src/core/clock.ts';
-import { Ledger } from '../src/ledger/ledger.ts';
 import { runScenario, type Scenario } from '../src/replay/replay.ts';
 import { captureRows, freshLedger, rawWriter, saleRequest, type Figures } from './bench-lib.ts';
 
@@ -29,17 +28,17 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
  * `ratio` is raw's total time over medpos's; `ratio_median_round`, the median of the per-round
  * ratios, is the same figure with a stray fsync stall in one side's round left out.
  */
-function throughput(path: string | ':memory:', rounds: number, perRound: number, warm: number) {
-  const m = freshLedger(path === ':memory:' ? path : join(path, 'medpos.db'));
-  const r = freshLedger(path === ':memory:' ? path : join(path, 'raw.db'));
-  r.platform.call(saleRequest(0));
+async function throughput(path: string | ':memory:', rounds: number, perRound: number, warm: number) {
+  const m = await freshLedger(path === ':memory:' ? path : join(path, 'medpos.db'));
+  const r = await freshLedger(path === ':memory:' ? path : join(path, 'raw.db'));
+  await r.platform.call(saleRequest(0));
   const raw = rawWriter(r.ledger, captureRows(r.ledger));
   let i = 0;
-  const settle = () => {
+  const settle = async () => {
     const requests = Array.from({ length: perRound }, () => saleRequest(i++)); // the sender's work, not timed
     const t = now();
     for (const request of requests) {
-      const res = m.platform.call(request);
+      const res = await m.platform.call(request);
       if (res.infcode !== 0) throw new Error(`bench settlement refused: ${res.err_msg}`);
     }
     return now() - t;
@@ -50,18 +49,18 @@ function throughput(path: string | ':memory:', rounds: number, perRound: number,
     return now() - t;
   };
   for (let k = 0; k < warm / perRound; k++) {
-    settle();
+    await settle();
     rawRound();
   }
   const tm: number[] = [];
   const tr: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    tm.push(settle());
+    tm.push(await settle());
     tr.push(rawRound());
   }
   const n = rounds * perRound;
-  m.ledger.close();
-  r.ledger.close();
+  await m.ledger.close();
+  await r.ledger.close();
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
   const perRoundRatios = tm.map((t, k) => tr[k]! / t).sort((a, b) => a - b);
   return {
@@ -74,15 +73,15 @@ function throughput(path: string | ':memory:', rounds: number, perRound: number,
 }
 
 /** Compiles the hot paths of both sides before anything is timed. */
-function warmUp(settlements: number): void {
-  throughput(':memory:', 1, 10, settlements);
+async function warmUp(settlements: number): Promise<void> {
+  await throughput(':memory:', 1, 10, settlements);
 }
 
 /** (c): median settlement latency with `rows` settlement records already in the ledger. */
-function latencyAt(rows: number, samples: number): number {
+async function latencyAt(rows: number, samples: number): Promise<number> {
   const path = join(dir, `lat-${rows}.db`);
-  const { ledger, platform } = freshLedger(path);
-  platform.call(saleRequest(0));
+  const { ledger, platform } = await freshLedger(path);
+  await platform.call(saleRequest(0));
   const base = ledger.db.prepare('SELECT * FROM settlements LIMIT 1').get() as Record<string, unknown>;
   const { seq: _s, ...row } = base;
   const ins = ledger.db.prepare(`INSERT INTO settlements (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((c) => '@' + c).join(', ')})`);
@@ -96,11 +95,11 @@ function latencyAt(rows: number, samples: number): number {
   const times: number[] = [];
   for (let k = 0; k < samples; k++) {
     const t = now();
-    const res = platform.call(saleRequest(10_000_000 + k));
+    const res = await platform.call(saleRequest(10_000_000 + k));
     times.push(now() - t);
     if (res.infcode !== 0) throw new Error(`bench settlement refused: ${res.err_msg}`);
   }
-  ledger.close();
+  await ledger.close();
   rmSync(path, { force: true });
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
@@ -177,19 +176,19 @@ async function deviceFigures(): Promise<Record<string, unknown>> {
 const figures: Figures = {};
 try {
   say(`bench: ${quick ? 'quick' : 'full'} run`);
-  warmUp(quick ? 3000 : 5000);
-  const durable = throughput(dir, quick ? 200 : 1000, 10, 500);
+  await warmUp(quick ? 3000 : 5000);
+  const durable = await throughput(dir, quick ? 200 : 1000, 10, 500);
   figures.settle_vs_sqlite_durable = durable.ratio;
   figures.durable = durable;
   say(`(a) durable: medpos ${durable.medpos_per_s.toFixed(0)}/s, raw SQLite ${durable.raw_per_s.toFixed(0)}/s, ratio ${durable.ratio.toFixed(3)} (median of rounds ${durable.ratio_median_round.toFixed(3)})`);
-  const memory = throughput(':memory:', quick ? 50 : 200, 100, 1000);
+  const memory = await throughput(':memory:', quick ? 50 : 200, 100, 1000);
   figures.settle_vs_sqlite_memory = memory.ratio;
   figures.memory = memory;
   say(`(b) memory: medpos ${memory.medpos_per_s.toFixed(0)}/s, raw SQLite ${memory.raw_per_s.toFixed(0)}/s, ratio ${memory.ratio.toFixed(3)}`);
   const small = 10_000;
   const large = quick ? 100_000 : 1_000_000;
-  const l1 = latencyAt(small, quick ? 50 : 200);
-  const l2 = latencyAt(large, quick ? 50 : 200);
+  const l1 = await latencyAt(small, quick ? 50 : 200);
+  const l2 = await latencyAt(large, quick ? 50 : 200);
   figures.latency = { rows_small: small, ms_small: l1, rows_large: large, ms_large: l2, growth: l2 / l1 };
   say(`(c) latency: ${l1.toFixed(2)} ms at ${small} rows, ${l2.toFixed(2)} ms at ${large} rows, growth ${(l2 / l1).toFixed(2)}x`);
   figures.replay = await replayThroughput(quick ? 2_000 : 10_000);

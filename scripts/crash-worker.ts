@@ -4,11 +4,11 @@
  * message it was killed in. Usage: node --import tsx scripts/crash-worker.ts DB SEED
  */
 import { FixedClock } from '../src/core/clock.ts';
-import { Ledger } from '../src/ledger/ledger.ts';
+import { SqliteLedger } from '../src/ledger/sqlite.ts';
 import { createPlatform } from '../src/app.ts';
 
 const [db, seedText] = process.argv.slice(2);
-const ledger = new Ledger(db!);
+const ledger = new SqliteLedger(db!);
 const platform = createPlatform(ledger, new FixedClock('2026-11-20T10:00:00+08:00'));
 let seed = Number(seedText) >>> 0 || 1;
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
@@ -45,7 +45,7 @@ for (let i = 0; ; i++) {
     };
   }
   process.stdout.write(`${JSON.stringify(request)}\n`);
-  const r = platform.call(request);
+  const r = await platform.call(request);
   if (r.infcode !== 0) {
     process.stderr.write(`crash-worker: ${msgid} refused: ${r.err_code} ${r.err_msg}\n`);
     process.exit(3);

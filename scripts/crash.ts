@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FixedClock } from '../src/core/clock.ts';
 import { createPlatform, initDatabase } from '../src/app.ts';
-import { Ledger } from '../src/ledger/ledger.ts';
+import { SqliteLedger } from '../src/ledger/sqlite.ts';
 
 type Check = { ok: true } | { ok: false; why: string };
 
 /** Every invariant a crash must not break, checked on the database file as found. */
-export function checkLedger(ledger: Ledger, opening: Map<string, number>, openingCounters: Map<string, [number, number]>): Check {
+export async function checkLedger(ledger: SqliteLedger, opening: Map<string, number>, openingCounters: Map<string, [number, number]>): Promise<Check> {
   const q = <T>(sql: string, ...args: unknown[]) => ledger.db.prepare(sql).all(...args) as T[];
   for (const a of q<{ psn_no: string; balc: number }>('SELECT psn_no, balc FROM accounts')) {
     const debited = q<{ s: number | null }>('SELECT sum(amount) AS s FROM settlement_debits WHERE psn_no = ?', a.psn_no)[0]!.s ?? 0;
@@ -37,7 +37,7 @@ export function checkLedger(ledger: Ledger, opening: Map<string, number>, openin
   }
   const twice = q<{ msgid: string }>('SELECT msgid FROM settlements GROUP BY msgid HAVING count(*) > 1');
   if (twice.length) return { ok: false, why: `msgid ${twice[0]!.msgid} was applied twice` };
-  const chain = ledger.verifyChain();
+  const chain = await ledger.verifyChain();
   if (!chain.ok) return { ok: false, why: `hash chain: ${chain.problem} at ${chain.setl_id}` };
   return { ok: true };
 }
@@ -48,8 +48,8 @@ export async function crashTest(kills: number, seed: number, log: (s: string) =>
   let rng = seed >>> 0 || 1;
   const rand = () => ((rng = (Math.imul(rng, 22695477) + 1) >>> 0) / 2 ** 32);
   try {
-    initDatabase(db, 'fixtures/worlds/demo', new FixedClock('2026-11-20T10:00:00+08:00'), true);
-    const ledger = new Ledger(db);
+    await initDatabase(db, 'fixtures/worlds/demo', new FixedClock('2026-11-20T10:00:00+08:00'), true);
+    const ledger = new SqliteLedger(db);
     const opening = new Map((ledger.db.prepare('SELECT psn_no, balc FROM accounts').all() as { psn_no: string; balc: number }[]).map((a) => [a.psn_no, a.balc]));
     const openingCounters = new Map(
       (ledger.db.prepare('SELECT * FROM counters').all() as { psn_no: string; insutype: string; year: number; dedc_used: number; fund_used: number }[]).map((c) => [
@@ -60,18 +60,18 @@ export async function crashTest(kills: number, seed: number, log: (s: string) =>
     const platform = createPlatform(ledger, new FixedClock('2026-11-20T10:00:00+08:00'));
     for (let k = 0; k < kills; k++) {
       const last = await runAndKill(db, seed * 1000 + k, 30 + rand() * 400);
-      const found = checkLedger(ledger, opening, openingCounters);
-      if (!found.ok) return { ...found, kills: k + 1, records: ledger.settlementCount() };
+      const found = await checkLedger(ledger, opening, openingCounters);
+      if (!found.ok) return { ...found, kills: k + 1, records: await ledger.settlementCount() };
       if (last) {
-        const r = platform.call(last);
-        if (r.infcode !== 0) return { ok: false, why: `retry of the interrupted message was refused: ${r.err_code} ${r.err_msg}`, kills: k + 1, records: ledger.settlementCount() };
-        const again = checkLedger(ledger, opening, openingCounters);
-        if (!again.ok) return { ...again, why: `after the retry: ${again.why}`, kills: k + 1, records: ledger.settlementCount() };
+        const r = await platform.call(last);
+        if (r.infcode !== 0) return { ok: false, why: `retry of the interrupted message was refused: ${r.err_code} ${r.err_msg}`, kills: k + 1, records: await ledger.settlementCount() };
+        const again = await checkLedger(ledger, opening, openingCounters);
+        if (!again.ok) return { ...again, why: `after the retry: ${again.why}`, kills: k + 1, records: await ledger.settlementCount() };
       }
-      if ((k + 1) % 25 === 0) log(`crash: ${k + 1} kills, ${ledger.settlementCount()} records, all invariants hold`);
+      if ((k + 1) % 25 === 0) log(`crash: ${k + 1} kills, ${await ledger.settlementCount()} records, all invariants hold`);
     }
-    const records = ledger.settlementCount();
-    ledger.close();
+    const records = await ledger.settlementCount();
+    await ledger.close();
     return { ok: true, kills, records };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,10 @@
 /** Shared test helpers: worlds, an in-memory platform, requests. */
 import { FixedClock, localDate } from '../src/core/clock.ts';
 import { parseWorld, readWorldFiles, WorldIndex } from '../src/core/world.ts';
-import { Ledger } from '../src/ledger/ledger.ts';
+import { SqliteLedger } from '../src/ledger/sqlite.ts';
 import { createPlatform } from '../src/app.ts';
 import { newPlatformKey } from '../src/platform/ecert.ts';
+import type { LedgerStore, LedgerTx } from '../src/ledger/types.ts';
 
 export const WORLDS = {
   demo: 'fixtures/worlds/demo',
@@ -16,13 +17,18 @@ export function worldIndex(dir: string): WorldIndex {
 }
 
 /** A platform over a fresh ledger (in memory unless a path is given) holding `worldDir`. */
-export function freshPlatform(worldDir: string, now = '2026-11-20T10:00:00+08:00', path = ':memory:') {
+export async function freshPlatform(worldDir: string, now = '2026-11-20T10:00:00+08:00', path = ':memory:') {
   const clock = new FixedClock(now);
-  const ledger = new Ledger(path);
+  const ledger = new SqliteLedger(path);
   const raw = readWorldFiles(worldDir);
-  ledger.loadWorld(raw, parseWorld(raw), Number(localDate(clock).slice(0, 4)), newPlatformKey());
+  await ledger.loadWorld(raw, parseWorld(raw), Number(localDate(clock).slice(0, 4)), newPlatformKey());
   const platform = createPlatform(ledger, clock);
   return { clock, ledger, platform };
+}
+
+/** A read (or write) of the ledger in one transaction, for checks. */
+export function inTx<T>(ledger: LedgerStore, fn: (tx: LedgerTx) => Promise<T>): Promise<T> {
+  return ledger.transaction(fn);
 }
 
 /** A whole request envelope with a unique msgid. */

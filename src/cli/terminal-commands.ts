@@ -7,6 +7,7 @@ import { startTerminal } from '../terminal/server.ts';
 
 interface Flags {
   db: string;
+  till?: string;
   world?: string;
   port: string;
   host: string;
@@ -22,7 +23,8 @@ export function registerTerminalCommands(program: Command): void {
   program
     .command('terminal')
     .description('the cashier terminal: the page, its devices, and the transaction interface over HTTP')
-    .option('--db <file>', 'the database (created from --world when it does not exist)', 'medpos.db')
+    .option('--db <file|url>', 'the ledger: a SQLite file (created from --world when it does not exist) or a postgres:// URL', 'medpos.db')
+    .option('--till <file>', "the terminal's own records (sales, tenders, prices), a SQLite file (default: the --db file when that is SQLite)")
     .option('--world <dir>', 'a world directory, loaded when the database is new')
     .option('--port <n>', 'TCP port (0: any free port)', '8080')
     .option('--host <h>', 'address to listen on', '127.0.0.1')
@@ -35,6 +37,7 @@ export function registerTerminalCommands(program: Command): void {
     .action(async (f: Flags) => {
       const running = await startTerminal({
         db: f.db,
+        till: f.till,
         world: f.world,
         port: f.port as unknown as number,
         host: f.host,

@@ -192,6 +192,11 @@ export class SqliteLedger implements LedgerStore {
     });
   }
 
+  /** Runs fn on the connection between transactions (the terminal's till shares the file), outside any of them. */
+  exclusive<T>(fn: () => T): Promise<T> {
+    return this.queue.run(fn);
+  }
+
   /** A read of one consistent snapshot, queued like a transaction. */
   private read<T>(fn: () => Promise<T> | T): Promise<T> {
     return this.queue.run(async () => {

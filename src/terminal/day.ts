@@ -41,7 +41,7 @@ const out = (s: Sums) => ({
 const TENDER_NAMES: Record<string, string> = { cash: '现金 cash', bank: '银行卡 bank card', mobile: '移动支付 mobile' };
 const CLR_NAMES: Record<string, string> = { '41': '药店购药', '11': '普通门诊' };
 
-export function dayReport(t: Terminal, date: string) {
+export async function dayReport(t: Terminal, date: string) {
   const code = t.institution.fixmedins_code;
   const sales = t.store.day(code, date);
   const byGroup = new Map<string, Sums>();
@@ -60,7 +60,7 @@ export function dayReport(t: Terminal, date: string) {
     else c.cancellations += 1;
   }
   const mine = new Map(sales.map((s) => [s.setl_id, s]));
-  const records = t.ledger.recordsForReconciliation({ fixmedins_code: code, from: date, to: date });
+  const records = await t.ledger.transaction((tx) => tx.recordsForReconciliation({ fixmedins_code: code, from: date, to: date }));
   const chart = { fund: 0, acct: 0, cash: 0, hours: new Map<string, { fund: Fen; acct: Fen; cash: Fen }>() };
   for (const r of records) {
     chart.fund += r.fund_pay_sumamt;
@@ -116,11 +116,12 @@ export function dayReport(t: Terminal, date: string) {
 }
 
 /** 3201 for every (insutype, clr_type) of the terminal's day: does the platform agree? */
-export function checkDay(t: Terminal, date: string) {
-  const report = dayReport(t, date);
-  return report.groups.map((g) => {
+export async function checkDay(t: Terminal, date: string) {
+  const report = await dayReport(t, date);
+  const checks = [];
+  for (const g of report.groups) {
     try {
-      const o = t.call('3201', {
+      const o = await t.call('3201', {
         data: {
           insutype: g.insutype,
           clr_type: g.clr_type,
@@ -134,20 +135,20 @@ export function checkDay(t: Terminal, date: string) {
         },
       });
       const s = o.stmtinfo as { stmt_rslt: string; stmt_rslt_dscr: string };
-      return { insutype: g.insutype, clr_type: g.clr_type, stmt_rslt: s.stmt_rslt, stmt_rslt_dscr: s.stmt_rslt_dscr };
+      checks.push({ insutype: g.insutype, clr_type: g.clr_type, stmt_rslt: s.stmt_rslt, stmt_rslt_dscr: s.stmt_rslt_dscr });
     } catch (err) {
-      return { insutype: g.insutype, clr_type: g.clr_type, stmt_rslt: 'error', stmt_rslt_dscr: (err as Error).message };
+      checks.push({ insutype: g.insutype, clr_type: g.clr_type, stmt_rslt: 'error', stmt_rslt_dscr: (err as Error).message });
     }
-  });
+  }
+  return checks;
 }
 
 /** A receipt: the platform's settlement record and the terminal's own (tender, lines). */
-export function receipt(t: Terminal, setlId: string) {
-  const rec = t.ledger.settlement(setlId);
+export async function receipt(t: Terminal, setlId: string) {
+  const { rec, undone } = await t.ledger.transaction(async (tx) => ({ rec: await tx.settlement(setlId), undone: await tx.undoneBy(setlId) }));
   if (!rec || rec.fixmedins_code !== t.institution.fixmedins_code) return undefined;
   const sale = t.store.sale(setlId);
   const person = t.world.persons.get(rec.psn_no);
-  const undone = t.ledger.undoneBy(setlId);
   return {
     setl_id: rec.setl_id,
     kind: rec.kind,

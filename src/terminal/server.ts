@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { initDatabase, openPlatform, UsageError } from '../app.ts';
+import { isPostgresUrl } from '../ledger/open.ts';
 import { clockFromEnv, FixedClock, localDate, type Clock } from '../core/clock.ts';
 import { decimal4, yuan as yuanSchema } from '../core/money.ts';
 import type { Institution } from '../core/world.ts';
@@ -18,13 +19,16 @@ import { describeZodError, MAX_REQUEST_BYTES } from '../platform/envelope.ts';
 import { checkDay, dayReport, receipt } from './day.ts';
 import { Devices } from './devices.ts';
 import { errorBody, TerminalError } from './errors.ts';
+import { openTill, type TerminalStore } from './store.ts';
 import { Terminal } from './terminal.ts';
 
 export const CALL_SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
 
 export const terminalOptions = z.strictObject({
-  db: z.string().min(1, 'must name a file'),
+  db: z.string().min(1, 'must name a file or a URL'),
+  /** The till's SQLite file (the terminal's own records); by default the --db file when that is SQLite. */
+  till: z.string().min(1, 'must name a file').optional(),
   world: z.string().min(1).optional(),
   port: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(8080),
   host: z.string().min(1).max(255).default('127.0.0.1'),
@@ -120,12 +124,15 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
   if (!r.success) throw new UsageError(describeZodError(r.error, 'option'));
   const opts = r.data;
   const clock: Clock = opts.tester ? new FixedClock(process.env.MEDPOS_NOW ?? nowIsoCst()) : clockFromEnv();
-  if (!existsSync(opts.db)) {
+  const onPostgres = isPostgresUrl(opts.db);
+  if (onPostgres && !opts.till) throw new UsageError('with a PostgreSQL --db the terminal needs --till FILE for its own records');
+  if (!onPostgres && !existsSync(opts.db)) {
     if (!opts.world) throw new UsageError(`no database at ${opts.db}: give --world DIR to create it`);
-    initDatabase(opts.db, opts.world, clock, false);
+    await initDatabase(opts.db, opts.world, clock, false);
   }
-  const { ledger, platform, close: closeLedger } = openPlatform(opts.db, clock);
+  const { ledger, platform, close: closeLedger } = await openPlatform(opts.db, clock);
   let devices: Devices | undefined;
+  let till: TerminalStore | undefined;
   try {
     if (!ledger.hasWorld()) throw new UsageError(`${opts.db} holds no world: run \`medpos init --db ${opts.db} --world DIR\``);
     const world = ledger.world();
@@ -136,7 +143,8 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
     if (!inst) throw new UsageError(`institution ${opts.institution} is not in the world (known: ${insts.map((i) => i.fixmedins_code).join(', ')})`);
     if (!inst.designated) log.warn({ fixmedins_code: inst.fixmedins_code }, 'the institution is not designated: the platform will refuse every transaction');
     devices = await Devices.open({ reader: opts.reader, scanner: opts.scanner, scannerFeed: opts.scannerFeed, terminalId: opts.terminalId }, world.data);
-    const terminal = new Terminal(platform, ledger, clock, devices, { institution: inst, terminalId: opts.terminalId, tester: opts.tester });
+    till = openTill(opts.till ?? opts.db, ledger);
+    const terminal = new Terminal(platform, ledger, clock, devices, { institution: inst, terminalId: opts.terminalId, tester: opts.tester }, till);
     const app = buildApp(terminal, devices, opts.tester);
     await app.listen({ port: opts.port, host: opts.host });
     const addr = app.server.address();
@@ -145,6 +153,7 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
     const url = `http://${host}:${port}/`;
     log.info({ url, fixmedins_code: inst.fixmedins_code, terminal_id: opts.terminalId }, 'terminal listening');
     const d = devices;
+    const t = till;
     let closing: Promise<void> | undefined;
     return {
       url,
@@ -154,12 +163,14 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
         (closing ??= (async () => {
           await app.close();
           await d.close();
-          closeLedger();
+          t.close();
+          await closeLedger();
         })()),
     };
   } catch (err) {
     await devices?.close().catch(() => {});
-    closeLedger();
+    till?.close();
+    await closeLedger();
     throw err;
   }
 }
@@ -227,15 +238,15 @@ function buildApp(t: Terminal, devices: Devices, tester: boolean): FastifyInstan
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_REQUEST_BYTES + 1 }, (_req, body, done) => done(null, body));
     let oversized: string | undefined;
-    scope.setErrorHandler((err: unknown, _req, reply) => {
+    scope.setErrorHandler(async (err: unknown, _req, reply) => {
       const e = err as { code?: string };
       // Bodies past the bound are not read to the end: the platform's own too_large refusal answers.
       const text = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? (oversized ??= ' '.repeat(MAX_REQUEST_BYTES + 1)) : '';
-      return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(t.platform.call(text)));
+      return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(await t.platform.call(text)));
     });
     scope.post(CALL_SERVICE_PATH, async (req, reply) => {
       const text = typeof req.body === 'string' ? req.body : '';
-      const resp = t.platform.call(text);
+      const resp = await t.platform.call(text);
       return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(resp));
     });
   });
@@ -260,10 +271,10 @@ function buildApp(t: Terminal, devices: Devices, tester: boolean): FastifyInstan
   app.get('/api/state', async (_req, reply) => ok(reply, state()));
   app.post('/api/signin', async (req, reply) => {
     const b = parse(schemas.signin, req.body, 'body');
-    return ok(reply, t.signIn(b.opter_no, b.opter_name));
+    return ok(reply, await t.signIn(b.opter_no, b.opter_name));
   });
   app.post('/api/signout', async (_req, reply) => {
-    t.signOut();
+    await t.signOut();
     return ok(reply, { cashier: null });
   });
   app.post('/api/checkout', async (_req, reply) => ok(reply, await t.newCheckout()));
@@ -271,40 +282,40 @@ function buildApp(t: Terminal, devices: Devices, tester: boolean): FastifyInstan
   app.post('/api/checkout/void', async (_req, reply) => ok(reply, await t.voidCheckout()));
   app.post('/api/checkout/identify', async (req, reply) => ok(reply, await t.identify(parse(schemas.identify, req.body, 'body'))));
   app.get('/api/checkout/reveal', async (_req, reply) => ok(reply, t.reveal()));
-  app.post('/api/checkout/insutype', async (req, reply) => ok(reply, t.setInsutype(parse(schemas.insutype, req.body, 'body').insutype)));
-  app.post('/api/checkout/register', async (_req, reply) => ok(reply, t.register()));
+  app.post('/api/checkout/insutype', async (req, reply) => ok(reply, await t.setInsutype(parse(schemas.insutype, req.body, 'body').insutype)));
+  app.post('/api/checkout/register', async (_req, reply) => ok(reply, await t.register()));
   app.post('/api/checkout/lines', async (req, reply) => {
     const b = parse(schemas.line, req.body, 'body');
-    return ok(reply, t.addLine({ hilist_code: b.hilist_code, pric: b.pric, cnt_e4: b.cnt, hosp_appr_flag: b.hosp_appr_flag, trace_code: b.trace_code }));
+    return ok(reply, await t.addLine({ hilist_code: b.hilist_code, pric: b.pric, cnt_e4: b.cnt, hosp_appr_flag: b.hosp_appr_flag, trace_code: b.trace_code }));
   });
   app.patch('/api/checkout/lines/:no', async (req, reply) => {
     const { no } = parse(schemas.lineNo, req.params, 'path');
     const b = parse(schemas.linePatch, req.body, 'body');
-    return ok(reply, t.updateLine(no, { pric: b.pric, cnt_e4: b.cnt, hosp_appr_flag: b.hosp_appr_flag }));
+    return ok(reply, await t.updateLine(no, { pric: b.pric, cnt_e4: b.cnt, hosp_appr_flag: b.hosp_appr_flag }));
   });
-  app.delete('/api/checkout/lines/:no', async (req, reply) => ok(reply, t.removeLine(parse(schemas.lineNo, req.params, 'path').no)));
-  app.post('/api/checkout/presettle', async (req, reply) => ok(reply, t.presettle(parse(schemas.presettle, req.body, 'body').acct_used)));
-  app.post('/api/checkout/settle', async (req, reply) => ok(reply, t.settle(parse(schemas.settle, req.body, 'body'))));
+  app.delete('/api/checkout/lines/:no', async (req, reply) => ok(reply, await t.removeLine(parse(schemas.lineNo, req.params, 'path').no)));
+  app.post('/api/checkout/presettle', async (req, reply) => ok(reply, await t.presettle(parse(schemas.presettle, req.body, 'body').acct_used)));
+  app.post('/api/checkout/settle', async (req, reply) => ok(reply, await t.settle(parse(schemas.settle, req.body, 'body'))));
   app.get('/api/catalog', async (req, reply) => ok(reply, t.searchCatalog(parse(schemas.catalog, req.query, 'query').q)));
 
   app.get('/api/receipts/:setl_id', async (req, reply) => {
     const { setl_id } = parse(schemas.setlId, req.params, 'path');
-    const r = receipt(t, setl_id);
+    const r = await receipt(t, setl_id);
     if (!r) throw new TerminalError('settlement_unknown', `本机构没有结算 ${setl_id}`, 404);
     return ok(reply, r);
   });
   app.post('/api/receipts/:setl_id/print', async (req, reply) => {
     const { setl_id } = parse(schemas.setlId, req.params, 'path');
     if (!t.store.sale(setl_id)) throw new TerminalError('settlement_unknown', `本终端没有结算 ${setl_id}`, 404);
-    return ok(reply, { printed: t.store.markPrinted(setl_id) });
+    return ok(reply, { printed: await t.store.markPrinted(setl_id) });
   });
-  app.post('/api/settlements/:setl_id/cancel', async (req, reply) => ok(reply, t.cancel(parse(schemas.setlId, req.params, 'path').setl_id)));
+  app.post('/api/settlements/:setl_id/cancel', async (req, reply) => ok(reply, await t.cancel(parse(schemas.setlId, req.params, 'path').setl_id)));
   app.post('/api/settlements/:setl_id/return', async (req, reply) => {
     const { setl_id } = parse(schemas.setlId, req.params, 'path');
-    return ok(reply, t.partialReturn(setl_id, parse(schemas.partialReturn, req.body, 'body').keep));
+    return ok(reply, await t.partialReturn(setl_id, parse(schemas.partialReturn, req.body, 'body').keep));
   });
-  app.get('/api/day', async (req, reply) => ok(reply, dayReport(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
-  app.post('/api/day/check', async (req, reply) => ok(reply, checkDay(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
+  app.get('/api/day', async (req, reply) => ok(reply, await dayReport(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
+  app.post('/api/day/check', async (req, reply) => ok(reply, await checkDay(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
 
   // --- virtual devices and the tester's clock
   app.get('/api/virtual', async (_req, reply) => ok(reply, t.fixtures()));

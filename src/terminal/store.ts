@@ -1,12 +1,17 @@
 /**
- * The terminal's own records, kept in the ledger's database file but in tables of its own
- * (terminal_*): how each settlement's cash part was taken (tender), by which cashier at which
+ * The terminal's own records (the till), kept in a SQLite file of the terminal's, in tables of its
+ * own (terminal_*): by default the ledger's file when the ledger is SQLite, so that one file holds
+ * a pharmacy's whole day; a terminal whose ledger is elsewhere (PostgreSQL) names a file of its own.
+ * The records: how each settlement's cash part was taken (tender), by which cashier at which
  * terminal, the sale lines as the cashier saw them (trace codes included), and the last price
  * used for each item. The platform's tables are never written here: a row is added after the
  * platform answered a settlement or a cancellation, keyed by its setl_id.
  */
-import type Database from 'better-sqlite3';
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Fen } from '../core/money.ts';
+import { SqliteLedger } from '../ledger/sqlite.ts';
+import type { LedgerStore } from '../ledger/types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS terminal_sales (
@@ -95,22 +100,48 @@ export interface SaleRecord {
 
 type Row = Omit<SaleRecord, 'cert' | 'lines'> & { cert: string; lines: string; printed: number };
 
+/** Runs a write of the till; sharing the ledger's SQLite connection, it waits for the ledger's transaction in progress. */
+type WriteGate = <T>(fn: () => T) => Promise<T>;
+
+/** The till at `path`: the ledger's own connection when it is the ledger's SQLite file, else a connection of its own. */
+export function openTill(path: string, ledger: LedgerStore): TerminalStore {
+  if (ledger instanceof SqliteLedger && ledger.location !== ':memory:' && resolve(ledger.location) === resolve(path)) {
+    // one connection: a second one would wait, blocking the one thread, for a write lock the ledger holds across an await
+    return new TerminalStore(ledger.db, (fn) => ledger.exclusive(fn), false);
+  }
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 30000');
+  return new TerminalStore(db, async (fn) => fn(), true);
+}
+
 export class TerminalStore {
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly write: WriteGate,
+    private readonly ownsDb: boolean,
+  ) {
     db.exec(SCHEMA);
   }
 
-  addSale(r: SaleRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO terminal_sales (setl_id, kind, init_setl_id, fixmedins_code, terminal_id, opter_no, opter_name, sign_no, mdtrt_id,
-           psn_no, insutype, clr_type, setl_date, setl_time, medfee_sumamt, fund_pay_sumamt, acct_pay, acct_mulaid_pay, psn_cash_pay,
-           tender, tendered, change_amt, cert, lines)
-         VALUES (@setl_id, @kind, @init_setl_id, @fixmedins_code, @terminal_id, @opter_no, @opter_name, @sign_no, @mdtrt_id,
-           @psn_no, @insutype, @clr_type, @setl_date, @setl_time, @medfee_sumamt, @fund_pay_sumamt, @acct_pay, @acct_mulaid_pay, @psn_cash_pay,
-           @tender, @tendered, @change_amt, @cert, @lines)`,
-      )
-      .run({ ...r, cert: JSON.stringify(r.cert), lines: JSON.stringify(r.lines) });
+  close(): void {
+    if (this.ownsDb && this.db.open) this.db.close();
+  }
+
+  addSale(r: SaleRecord): Promise<void> {
+    return this.write(() => {
+      this.db
+        .prepare(
+          `INSERT INTO terminal_sales (setl_id, kind, init_setl_id, fixmedins_code, terminal_id, opter_no, opter_name, sign_no, mdtrt_id,
+             psn_no, insutype, clr_type, setl_date, setl_time, medfee_sumamt, fund_pay_sumamt, acct_pay, acct_mulaid_pay, psn_cash_pay,
+             tender, tendered, change_amt, cert, lines)
+           VALUES (@setl_id, @kind, @init_setl_id, @fixmedins_code, @terminal_id, @opter_no, @opter_name, @sign_no, @mdtrt_id,
+             @psn_no, @insutype, @clr_type, @setl_date, @setl_time, @medfee_sumamt, @fund_pay_sumamt, @acct_pay, @acct_mulaid_pay, @psn_cash_pay,
+             @tender, @tendered, @change_amt, @cert, @lines)`,
+        )
+        .run({ ...r, cert: JSON.stringify(r.cert), lines: JSON.stringify(r.lines) });
+    });
   }
 
   sale(setlId: string): (SaleRecord & { printed: number }) | undefined {
@@ -123,9 +154,11 @@ export class TerminalStore {
     return (this.db.prepare('SELECT * FROM terminal_sales WHERE fixmedins_code = ? AND setl_date = ? ORDER BY rowid').all(fixmedinsCode, date) as Row[]).map(decode);
   }
 
-  markPrinted(setlId: string): number {
-    this.db.prepare('UPDATE terminal_sales SET printed = printed + 1 WHERE setl_id = ?').run(setlId);
-    return (this.db.prepare('SELECT printed FROM terminal_sales WHERE setl_id = ?').get(setlId) as { printed: number } | undefined)?.printed ?? 0;
+  markPrinted(setlId: string): Promise<number> {
+    return this.write(() => {
+      this.db.prepare('UPDATE terminal_sales SET printed = printed + 1 WHERE setl_id = ?').run(setlId);
+      return (this.db.prepare('SELECT printed FROM terminal_sales WHERE setl_id = ?').get(setlId) as { printed: number } | undefined)?.printed ?? 0;
+    });
   }
 
   price(fixmedinsCode: string, hilistCode: string): Fen | null {
@@ -133,10 +166,14 @@ export class TerminalStore {
     return row ? row.pric : null;
   }
 
-  rememberPrice(fixmedinsCode: string, hilistCode: string, pric: Fen): void {
-    this.db
-      .prepare('INSERT INTO terminal_prices (fixmedins_code, hilist_code, pric) VALUES (?, ?, ?) ON CONFLICT (fixmedins_code, hilist_code) DO UPDATE SET pric = excluded.pric')
-      .run(fixmedinsCode, hilistCode, pric);
+  /** The last price used for each item, for the next sale. */
+  rememberPrices(fixmedinsCode: string, lines: { hilist_code: string; pric: Fen }[]): Promise<void> {
+    return this.write(() => {
+      const st = this.db.prepare(
+        'INSERT INTO terminal_prices (fixmedins_code, hilist_code, pric) VALUES (?, ?, ?) ON CONFLICT (fixmedins_code, hilist_code) DO UPDATE SET pric = excluded.pric',
+      );
+      for (const l of lines) st.run(fixmedinsCode, l.hilist_code, l.pric);
+    });
   }
 }
 

@@ -13,7 +13,8 @@ import { lineAmount, type Fen } from '../core/money.ts';
 import type { Institution, WorldIndex } from '../core/world.ts';
 import { CardError, type CardIdentity } from '../drivers/card/index.ts';
 import type { TimedScan } from '../drivers/scanner/index.ts';
-import type { Ledger } from '../ledger/ledger.ts';
+import type { LedgerStore } from '../ledger/types.ts';
+import { Serial } from '../core/serial.ts';
 import { log } from '../log.ts';
 import { issueEcert } from '../platform/ecert.ts';
 import type { Platform } from '../platform/platform.ts';
@@ -138,19 +139,22 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   cashier: Cashier | null = null;
   private co: Checkout | null = null;
   private scanChain: Promise<void> = Promise.resolve();
+  /** One cashier operation at a time: each awaits the platform, and none may see another's half-done checkout. */
+  private readonly serial = new Serial();
 
   constructor(
     readonly platform: Platform,
-    readonly ledger: Ledger,
+    readonly ledger: LedgerStore,
     readonly clock: Clock,
     readonly devices: Devices,
     readonly config: TerminalConfig,
+    store: TerminalStore,
   ) {
     super();
-    this.store = new TerminalStore(ledger.db);
+    this.store = store;
     this.world = ledger.world();
     devices.on('scan', () => {
-      this.scanChain = this.scanChain.then(() => this.drainScans()).catch((err) => log.error({ err }, 'scan handling failed'));
+      this.scanChain = this.scanChain.then(() => this.exclusive(() => this.drainScans())).catch((err) => log.error({ err }, 'scan handling failed'));
     });
     devices.on('drop', ({ scan, reason }) => {
       const why: Record<string, string> = {
@@ -187,7 +191,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   // --- platform ---------------------------------------------------------------------------
 
   /** One transaction through the platform; a refusal becomes a TerminalError with the platform's err_code. */
-  call(infno: string, input: Record<string, unknown>, psnNo?: string, insutype?: string): Record<string, unknown> {
+  async call(infno: string, input: Record<string, unknown>, psnNo?: string, insutype?: string): Promise<Record<string, unknown>> {
     const admdvs = this.world.data.world.admdvs;
     const person = psnNo ? this.world.persons.get(psnNo) : undefined;
     const insured = person?.insuinfo.find((i) => i.insutype === insutype)?.insuplc_admdvs ?? person?.insuinfo[0]?.insuplc_admdvs;
@@ -208,7 +212,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       dev_no: this.config.terminalId,
       input,
     };
-    const resp = this.platform.call(env, { fillMsgid: true });
+    const resp = await this.platform.call(env, { fillMsgid: true });
     if (resp.infcode !== 0) {
       log.info({ infno, err_code: resp.err_code }, 'the platform refused a terminal request');
       throw new TerminalError(resp.err_code ?? 'refused', resp.err_msg ?? 'refused', 422);
@@ -216,10 +220,24 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return (resp.output ?? {}) as Record<string, unknown>;
   }
 
+  /** The next number of a ledger sequence the terminal draws on (outpatient numbers, return batches). */
+  private nextSeq(name: string): Promise<number> {
+    return this.ledger.transaction((tx) => tx.nextSeq(name));
+  }
+
+  /** Runs one cashier operation after those before it. */
+  private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    return this.serial.run(fn);
+  }
+
   // --- shift ------------------------------------------------------------------------------
 
-  signIn(opterNo: string, opterName: string): Cashier {
-    const out = this.call('9001', { signIn: { opter_no: opterNo, mac: '00-00-00-00-00-00', ip: '127.0.0.1' } });
+  signIn(opterNo: string, opterName: string): Promise<Cashier> {
+    return this.exclusive(() => this.signInNow(opterNo, opterName));
+  }
+
+  private async signInNow(opterNo: string, opterName: string): Promise<Cashier> {
+    const out = await this.call('9001', { signIn: { opter_no: opterNo, mac: '00-00-00-00-00-00', ip: '127.0.0.1' } });
     const s = out.signinoutb as { sign_no: string; sign_time: string };
     this.cashier = { opter_no: opterNo, opter_name: opterName, sign_no: s.sign_no, sign_time: s.sign_time };
     log.info({ opter_no: opterNo, sign_no: s.sign_no }, 'cashier signed in');
@@ -227,7 +245,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.cashier;
   }
 
-  signOut(): void {
+  signOut(): Promise<void> {
+    return this.exclusive(() => this.signOutNow());
+  }
+
+  private signOutNow(): void {
     if (this.co?.state === 'open' && (this.co.patient || this.co.lines.length)) {
       throw new TerminalError('checkout_open', '请先完成或作废当前结算单 (finish or void the open checkout first)', 409);
     }
@@ -273,9 +295,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   /** A new checkout: the previous one (if still open) is voided; no card or scan of before can land in it. */
-  async newCheckout(): Promise<unknown> {
+  newCheckout(): Promise<unknown> {
+    return this.exclusive(() => this.newCheckoutNow());
+  }
+
+  private async newCheckoutNow(): Promise<unknown> {
     this.requireCashier();
-    if (this.co?.state === 'open') await this.voidCheckout();
+    if (this.co?.state === 'open') await this.voidCheckoutNow();
     const minSeq = new Map([...this.devices.cardSeqs()].map(([id, s]) => [id, s.seq + 1] as const));
     const scans = this.devices.guard.beginCheckout();
     this.co = new Checkout(this.mode, scans.startedAt, localDateTime(this.clock), minSeq, () => scans.end());
@@ -285,7 +311,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.view();
   }
 
-  async voidCheckout(): Promise<unknown> {
+  /** Voids the open checkout; a card read in progress is aborted at once, before the lock is taken. */
+  voidCheckout(): Promise<unknown> {
+    if (this.co?.state === 'open') this.co.abort.abort();
+    return this.exclusive(() => this.voidCheckoutNow());
+  }
+
+  private async voidCheckoutNow(): Promise<unknown> {
     const co = this.current();
     co.state = 'void';
     co.abort.abort();
@@ -294,8 +326,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       // An outpatient visit opened here and not settled: withdraw its lines and cancel the registration.
       const p = co.patient;
       try {
-        if (co.visit.uploadedSig) this.call('2205', { data: { mdtrt_id: co.visit.mdtrt_id, chrg_bchno: '0000', psn_no: p.psn_no } }, p.psn_no, co.insutype ?? undefined);
-        this.call('2202', { data: { psn_no: p.psn_no, mdtrt_id: co.visit.mdtrt_id, ipt_otp_no: co.visit.ipt_otp_no } }, p.psn_no, co.insutype ?? undefined);
+        if (co.visit.uploadedSig) await this.call('2205', { data: { mdtrt_id: co.visit.mdtrt_id, chrg_bchno: '0000', psn_no: p.psn_no } }, p.psn_no, co.insutype ?? undefined);
+        await this.call('2202', { data: { psn_no: p.psn_no, mdtrt_id: co.visit.mdtrt_id, ipt_otp_no: co.visit.ipt_otp_no } }, p.psn_no, co.insutype ?? undefined);
       } catch (err) {
         log.warn({ err_code: (err as TerminalError).err_code }, 'could not cancel the voided checkout visit');
       }
@@ -317,41 +349,48 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   ): Promise<unknown> {
     this.requireCashier();
     const co = this.current();
-    if (co.visit) throw new TerminalError('already_registered', '已挂号：不能更换就诊人 (the visit is registered: void the checkout to change the patient)', 409);
+    const registered = () => new TerminalError('already_registered', '已挂号：不能更换就诊人 (the visit is registered: void the checkout to change the patient)', 409);
+    if (co.visit) throw registered();
     try {
+      let read: Awaited<ReturnType<Devices['readCard']>> | undefined;
       if (q.method === 'card') {
+        // read before taking the lock: the read waits for a card, and voiding the checkout must be able to abort it
         const needPin = this.world.policy.card_pin_required;
         if (needPin && !q.pin) throw new TerminalError('pin_required', '本地区要求输入卡密码 (the card PIN is required)');
-        let read;
         try {
           read = await this.devices.readCard(co.minSeq, { pin: needPin ? q.pin : undefined, timeoutMs: CARD_WAIT_MS, signal: co.abort.signal });
         } catch (err) {
           throw cardFailure(err);
         }
-        if (this.co !== co || co.state !== 'open') throw new TerminalError('no_checkout', '结算单已结束 (the checkout ended while reading)', 409);
-        const id = read.identity;
-        const relative = q.relative_certno?.toUpperCase();
-        const out = this.call('1101', {
-          data: {
-            mdtrt_cert_type: '03',
-            mdtrt_cert_no: id.card_no,
-            card_sn: id.card_sn,
-            begntime: co.begntime,
-            psn_cert_type: '01',
-            certno: relative ?? id.certno,
-            ...(relative ? {} : { psn_name: id.psn_name }),
-          },
-        });
-        const holder = relative && relative !== id.certno.toUpperCase() ? { name: id.psn_name, certno: id.certno } : null;
-        this.setPatient(co, out, 'card', { mdtrt_cert_type: '03', mdtrt_cert_no: id.card_no, card_sn: id.card_sn }, holder, { reader: read.reader, seq: read.cardSeq, present: true }, id);
-      } else if (q.method === 'id') {
-        const out = this.call('1101', {
-          data: { mdtrt_cert_type: '02', mdtrt_cert_no: q.certno.toUpperCase(), psn_cert_type: '01', certno: q.certno.toUpperCase(), begntime: co.begntime, ...(q.psn_name ? { psn_name: q.psn_name } : {}) },
-        });
-        this.setPatient(co, out, 'id', { mdtrt_cert_type: '02', mdtrt_cert_no: q.certno.toUpperCase() }, null, null);
-      } else {
-        this.identifyByEcert(co, q.code);
       }
+      await this.exclusive(async () => {
+        if (this.co !== co || co.state !== 'open') throw new TerminalError('no_checkout', '结算单已结束 (the checkout ended while reading)', 409);
+        if (co.visit) throw registered();
+        if (read && q.method === 'card') {
+          const id = read.identity;
+          const relative = q.relative_certno?.toUpperCase();
+          const out = await this.call('1101', {
+            data: {
+              mdtrt_cert_type: '03',
+              mdtrt_cert_no: id.card_no,
+              card_sn: id.card_sn,
+              begntime: co.begntime,
+              psn_cert_type: '01',
+              certno: relative ?? id.certno,
+              ...(relative ? {} : { psn_name: id.psn_name }),
+            },
+          });
+          const holder = relative && relative !== id.certno.toUpperCase() ? { name: id.psn_name, certno: id.certno } : null;
+          this.setPatient(co, out, 'card', { mdtrt_cert_type: '03', mdtrt_cert_no: id.card_no, card_sn: id.card_sn }, holder, { reader: read.reader, seq: read.cardSeq, present: true }, id);
+        } else if (q.method === 'id') {
+          const out = await this.call('1101', {
+            data: { mdtrt_cert_type: '02', mdtrt_cert_no: q.certno.toUpperCase(), psn_cert_type: '01', certno: q.certno.toUpperCase(), begntime: co.begntime, ...(q.psn_name ? { psn_name: q.psn_name } : {}) },
+          });
+          this.setPatient(co, out, 'id', { mdtrt_cert_type: '02', mdtrt_cert_no: q.certno.toUpperCase() }, null, null);
+        } else if (q.method === 'ecert') {
+          await this.identifyByEcert(co, q.code);
+        }
+      });
     } catch (err) {
       if (err instanceof TerminalError) {
         this.notice('error', err.message, err.err_code);
@@ -363,9 +402,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.view();
   }
 
-  private identifyByEcert(co: Checkout, code: string): void {
+  private async identifyByEcert(co: Checkout, code: string): Promise<void> {
     const c = this.cashier!;
-    const q = this.call('ec.query', {
+    const q = await this.call('ec.query', {
       data: {
         orgId: this.institution.fixmedins_code,
         businessType: '01101',
@@ -377,7 +416,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       },
     });
     const d = q.data as { ecToken: string; idNo: string; userName: string };
-    const out = this.call('1101', { data: { mdtrt_cert_type: '01', mdtrt_cert_no: d.ecToken, begntime: co.begntime, psn_cert_type: '01', certno: d.idNo, psn_name: d.userName } });
+    const out = await this.call('1101', { data: { mdtrt_cert_type: '01', mdtrt_cert_no: d.ecToken, begntime: co.begntime, psn_cert_type: '01', certno: d.idNo, psn_name: d.userName } });
     this.setPatient(co, out, 'ecert', { mdtrt_cert_type: '01', mdtrt_cert_no: d.ecToken }, null, null);
   }
 
@@ -411,7 +450,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     log.info({ via, psn: maskId(b.certno), holder: holder ? maskId(holder.certno) : undefined }, 'patient identified');
   }
 
-  setInsutype(insutype: string): unknown {
+  setInsutype(insutype: string): Promise<unknown> {
+    return this.exclusive(() => this.setInsutypeNow(insutype));
+  }
+
+  private setInsutypeNow(insutype: string): unknown {
     const co = this.current();
     if (!co.patient) throw new TerminalError('not_identified', '请先识别顾客 (identify the patient first)', 409);
     if (co.visit) throw new TerminalError('already_registered', '已挂号，不能更换险种 (the visit is registered under its insutype)', 409);
@@ -423,27 +466,31 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   /** Outpatient mode: 2201 register (and 2203 visit info: general outpatient). */
-  register(): unknown {
+  register(): Promise<unknown> {
+    return this.exclusive(() => this.registerNow());
+  }
+
+  private async registerNow(): Promise<unknown> {
     this.requireCashier();
     const co = this.current();
-    this.ensureRegistered(co);
+    await this.ensureRegistered(co);
     this.publish();
     return this.view();
   }
 
-  private ensureRegistered(co: Checkout): NonNullable<Checkout['visit']> {
+  private async ensureRegistered(co: Checkout): Promise<NonNullable<Checkout['visit']>> {
     if (co.mode !== 'outpatient') throw new TerminalError('wrong_mode', '药店不需要挂号 (pharmacies do not register visits)', 409);
     if (co.visit) return co.visit;
     const p = this.needPatient(co);
-    const ipt = `MZ${stamp(this.clock).compact}${String(this.ledger.nextSeq('terminal_ipt_otp') % 100).padStart(2, '0')}`;
-    const out = this.call(
+    const ipt = `MZ${stamp(this.clock).compact}${String((await this.nextSeq('terminal_ipt_otp')) % 100).padStart(2, '0')}`;
+    const out = await this.call(
       '2201',
       { data: { psn_no: p.psn_no, insutype: co.insutype, begntime: co.begntime, ...certInput(p.cert), ipt_otp_no: ipt, atddr_no: this.cashier!.opter_no, dr_name: this.cashier!.opter_name, dept_code: 'MZ01', dept_name: '门诊' } },
       p.psn_no,
       co.insutype!,
     );
     const mdtrtId = (out.data as { mdtrt_id: string }).mdtrt_id;
-    this.call('2203', { mdtrtinfo: { mdtrt_id: mdtrtId, psn_no: p.psn_no, med_type: '11' }, diseinfo: [] }, p.psn_no, co.insutype!);
+    await this.call('2203', { mdtrtinfo: { mdtrt_id: mdtrtId, psn_no: p.psn_no, med_type: '11' }, diseinfo: [] }, p.psn_no, co.insutype!);
     co.visit = { mdtrt_id: mdtrtId, ipt_otp_no: ipt, uploadedSig: null, round: 0, batch: null };
     this.notice('info', `已挂号 (registered) 门诊号 ${ipt}`);
     return co.visit;
@@ -456,7 +503,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   // --- lines ------------------------------------------------------------------------------
 
-  addLine(q: { hilist_code: string; pric?: Fen | undefined; cnt_e4?: number | undefined; hosp_appr_flag?: '0' | '1' | undefined; trace_code?: string | undefined }): unknown {
+  addLine(q: { hilist_code: string; pric?: Fen | undefined; cnt_e4?: number | undefined; hosp_appr_flag?: '0' | '1' | undefined; trace_code?: string | undefined }): Promise<unknown> {
+    return this.exclusive(() => this.addLineNow(q));
+  }
+
+  private addLineNow(q: Parameters<Terminal['addLine']>[0]): unknown {
     const co = this.current();
     this.pushLine(co, q);
     this.publish();
@@ -489,7 +540,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return line;
   }
 
-  updateLine(no: number, q: { pric?: Fen | undefined; cnt_e4?: number | undefined; hosp_appr_flag?: '0' | '1' | undefined }): unknown {
+  updateLine(no: number, q: { pric?: Fen | undefined; cnt_e4?: number | undefined; hosp_appr_flag?: '0' | '1' | undefined }): Promise<unknown> {
+    return this.exclusive(() => this.updateLineNow(no, q));
+  }
+
+  private updateLineNow(no: number, q: Parameters<Terminal['updateLine']>[1]): unknown {
     const co = this.current();
     const line = co.lines.find((l) => l.no === no);
     if (!line) throw new TerminalError('line_unknown', `没有第 ${no} 行 (no line ${no})`, 404);
@@ -503,7 +558,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.view();
   }
 
-  removeLine(no: number): unknown {
+  removeLine(no: number): Promise<unknown> {
+    return this.exclusive(() => this.removeLineNow(no));
+  }
+
+  private removeLineNow(no: number): unknown {
     const co = this.current();
     const i = co.lines.findIndex((l) => l.no === no);
     if (i < 0) throw new TerminalError('line_unknown', `没有第 ${no} 行 (no line ${no})`, 404);
@@ -551,7 +610,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
             outcome = '本单已识别顾客，忽略电子凭证 (patient already identified)';
             level = 'warn';
           } else {
-            this.identifyByEcert(co, scan.text);
+            await this.identifyByEcert(co, scan.text);
             outcome = '电子凭证已识别 (e-certificate accepted)';
           }
         } else if (scan.kind === 'ean13' || scan.kind === 'trace') {
@@ -604,24 +663,28 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   /** 2101 (pharmacy) or 2204 + 2206 (outpatient): the split, line by line and in total; nothing is written but fee lines. */
-  presettle(acctUsed: boolean): unknown {
+  presettle(acctUsed: boolean): Promise<unknown> {
+    return this.exclusive(() => this.presettleNow(acctUsed));
+  }
+
+  private async presettleNow(acctUsed: boolean): Promise<unknown> {
     this.requireCashier();
     const co = this.current();
     const p = this.needPatient(co);
     co.acctUsed = acctUsed;
-    const setl = this.runSettlement(co, p, false);
+    const setl = await this.runSettlement(co, p, false);
     co.pre = { setl, sig: this.sig(co) };
     this.publish();
     return this.view();
   }
 
-  private runSettlement(co: Checkout, p: Patient, settle: boolean): Setl {
+  private async runSettlement(co: Checkout, p: Patient, settle: boolean): Promise<Setl> {
     const lines = this.priced(co);
     const total = lines.reduce((s, l) => s + l.amount, 0);
     const insutype = co.insutype!;
     const acct = co.acctUsed ? '1' : '0';
     if (co.mode === 'pharmacy') {
-      const out = this.call(
+      const out = await this.call(
         settle ? '2102' : '2101',
         {
           druginfo: { psn_no: p.psn_no, ...certInput(p.cert), begntime: co.begntime, medfee_sumamt: yuan(total), insutype, med_type: '41', acct_used_flag: acct },
@@ -637,14 +700,14 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       }
       return out.setlinfo as Setl;
     }
-    const visit = this.ensureRegistered(co);
+    const visit = await this.ensureRegistered(co);
     const sig = JSON.stringify(lines.map((l) => [l.no, l.hilist_code, l.pric, l.cnt_e4, l.hosp_appr_flag, l.trace_code]));
     if (visit.uploadedSig !== sig) {
-      if (visit.uploadedSig !== null) this.call('2205', { data: { mdtrt_id: visit.mdtrt_id, chrg_bchno: '0000', psn_no: p.psn_no } }, p.psn_no, insutype);
+      if (visit.uploadedSig !== null) await this.call('2205', { data: { mdtrt_id: visit.mdtrt_id, chrg_bchno: '0000', psn_no: p.psn_no } }, p.psn_no, insutype);
       visit.uploadedSig = null;
       visit.round += 1;
       const batch = `B${visit.round}`;
-      const out = this.call(
+      const out = await this.call(
         '2204',
         { feedetail: lines.map((l) => this.detail(l, `R${visit.round}-${l.no}`, { mdtrt_id: visit.mdtrt_id, psn_no: p.psn_no, chrg_bchno: batch, fee_ocur_time: co.begntime })) },
         p.psn_no,
@@ -658,7 +721,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       visit.uploadedSig = sig;
       visit.batch = batch;
     }
-    const out = this.call(
+    const out = await this.call(
       settle ? '2207' : '2206',
       { data: { psn_no: p.psn_no, ...certInput(p.cert), med_type: '11', medfee_sumamt: yuan(total), psn_setlway: '01', mdtrt_id: visit.mdtrt_id, chrg_bchno: visit.batch, acct_used_flag: acct, insutype } },
       p.psn_no,
@@ -668,7 +731,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   /** 2102 / 2207, then the tender, recorded in the terminal's own table. */
-  settle(q: { tender: Tender; tendered?: Fen | undefined }): unknown {
+  settle(q: { tender: Tender; tendered?: Fen | undefined }): Promise<unknown> {
+    return this.exclusive(() => this.settleNow(q));
+  }
+
+  private async settleNow(q: { tender: Tender; tendered?: Fen | undefined }): Promise<unknown> {
     const cashier = this.requireCashier();
     const co = this.current();
     const p = this.needPatient(co);
@@ -681,7 +748,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       if (q.tendered === undefined) throw new TerminalError('tendered_missing', '请输入实收现金 (enter the cash tendered)');
       if (q.tendered < due) throw new TerminalError('tendered_short', `实收 ${(q.tendered / 100).toFixed(2)} 少于应收现金 ${(due / 100).toFixed(2)} (not enough cash)`);
     }
-    const setl = this.runSettlement(co, p, true);
+    const setl = await this.runSettlement(co, p, true);
     const cash = fen(setl.psn_cash_pay);
     const tendered = q.tender === 'cash' ? q.tendered! : cash;
     const change = Math.max(0, tendered - cash);
@@ -700,8 +767,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       cert: { ...p.cert, acct_used_flag: co.acctUsed ? '1' : '0' } as CertRecord,
       lines: lines.map((l) => saleLine(l, co.mode === 'pharmacy' ? `L${l.no}` : `R${co.visit!.round}-${l.no}`)),
     };
-    this.store.addSale(record);
-    for (const l of lines) this.store.rememberPrice(this.institution.fixmedins_code, l.hilist_code, l.pric);
+    await this.store.addSale(record);
+    await this.store.rememberPrices(this.institution.fixmedins_code, lines);
     co.state = 'settled';
     co.setlId = setlId;
     co.pre = { setl, sig: co.pre.sig };
@@ -714,25 +781,28 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   // --- cancellations and returns ----------------------------------------------------------
 
-  private cancellable(setlId: string) {
-    const rec = this.ledger.settlement(setlId);
+  private async cancellable(setlId: string) {
+    const { rec, undone } = await this.ledger.transaction(async (tx) => ({ rec: await tx.settlement(setlId), undone: await tx.undoneBy(setlId) }));
     const today = localDate(this.clock);
     if (!rec || rec.kind !== 'settle' || rec.fixmedins_code !== this.institution.fixmedins_code) throw new TerminalError('settlement_unknown', `本机构没有结算 ${setlId}`, 404);
     if (rec.setl_date !== today) throw new TerminalError('not_today', `只能撤销当日的结算 (only today's settlements; this one is of ${rec.setl_date})`, 409);
-    const undone = this.ledger.undoneBy(setlId);
     if (undone) throw new TerminalError('already_cancelled', `结算 ${setlId} 已撤销 (${undone.setl_id})`, 409);
     return rec;
   }
 
   /** 2103 / 2208: a reversing record; the terminal records the refund in the original tender. */
-  cancel(setlId: string): { setl_id: string; refund: number } {
+  cancel(setlId: string): Promise<{ setl_id: string; refund: number }> {
+    return this.exclusive(() => this.cancelNow(setlId));
+  }
+
+  private async cancelNow(setlId: string): Promise<{ setl_id: string; refund: number }> {
     const cashier = this.requireCashier();
-    const rec = this.cancellable(setlId);
+    const rec = await this.cancellable(setlId);
     const sale = this.store.sale(setlId);
-    const out = this.call(rec.clr_type === '41' ? '2103' : '2208', { data: { setl_id: setlId, mdtrt_id: rec.mdtrt_id, psn_no: rec.psn_no } }, rec.psn_no, rec.insutype);
+    const out = await this.call(rec.clr_type === '41' ? '2103' : '2208', { data: { setl_id: setlId, mdtrt_id: rec.mdtrt_id, psn_no: rec.psn_no } }, rec.psn_no, rec.insutype);
     const s = out.setlinfo as Setl;
     const cancelId = s.setl_id as string;
-    this.store.addSale({
+    await this.store.addSale({
       setl_id: cancelId,
       kind: 'cancel',
       init_setl_id: setlId,
@@ -764,9 +834,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   /** Partial return: cancel the settlement, then settle the lines kept with the same certificate and tender. */
-  partialReturn(setlId: string, keep: string[]): { cancel_setl_id: string; setl_id: string; refund: number } {
+  partialReturn(setlId: string, keep: string[]): Promise<{ cancel_setl_id: string; setl_id: string; refund: number }> {
+    return this.exclusive(() => this.partialReturnNow(setlId, keep));
+  }
+
+  private async partialReturnNow(setlId: string, keep: string[]): Promise<{ cancel_setl_id: string; setl_id: string; refund: number }> {
     const cashier = this.requireCashier();
-    const rec = this.cancellable(setlId);
+    const rec = await this.cancellable(setlId);
     const sale = this.store.sale(setlId);
     if (!sale) throw new TerminalError('not_terminal_sale', '该结算不是本终端收款的，不能部分退货 (not settled at this terminal)', 409);
     const kept = sale.lines.filter((l) => keep.includes(l.feedetl_sn));
@@ -775,7 +849,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (kept.length === sale.lines.length) throw new TerminalError('return_nothing', '没有选择要退的行 (choose the lines to return)');
     const cert = sale.cert as CertRecord & { acct_used_flag?: string };
     const acct = cert.acct_used_flag ?? '1';
-    const cancelled = this.cancel(setlId);
+    const cancelled = await this.cancelNow(setlId);
     const certIn = certInput(cert);
     const begntime = localDateTime(this.clock);
     let setl: Setl;
@@ -783,7 +857,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     try {
       if (rec.clr_type === '41') {
         newLines = kept.map((l, i) => ({ ...l, feedetl_sn: `K${i + 1}` }));
-        const out = this.call(
+        const out = await this.call(
           '2102',
           {
             druginfo: { psn_no: rec.psn_no, ...certIn, begntime, medfee_sumamt: yuan(sum(newLines)), insutype: rec.insutype, med_type: '41', acct_used_flag: acct },
@@ -794,11 +868,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
         );
         setl = out.setlinfo as Setl;
       } else {
-        const batch = `K${this.ledger.nextSeq('terminal_return')}`;
+        const batch = `K${await this.nextSeq('terminal_return')}`;
         newLines = kept.map((l, i) => ({ ...l, feedetl_sn: `${batch}-${i + 1}` }));
-        this.call('2205', { data: { mdtrt_id: rec.mdtrt_id, chrg_bchno: '0000', psn_no: rec.psn_no } }, rec.psn_no, rec.insutype);
-        this.call('2204', { feedetail: newLines.map((l) => recordDetail(l, { mdtrt_id: rec.mdtrt_id, psn_no: rec.psn_no, chrg_bchno: batch })) }, rec.psn_no, rec.insutype);
-        const out = this.call(
+        await this.call('2205', { data: { mdtrt_id: rec.mdtrt_id, chrg_bchno: '0000', psn_no: rec.psn_no } }, rec.psn_no, rec.insutype);
+        await this.call('2204', { feedetail: newLines.map((l) => recordDetail(l, { mdtrt_id: rec.mdtrt_id, psn_no: rec.psn_no, chrg_bchno: batch })) }, rec.psn_no, rec.insutype);
+        const out = await this.call(
           '2207',
           { data: { psn_no: rec.psn_no, ...certIn, med_type: rec.med_type, medfee_sumamt: yuan(sum(newLines)), psn_setlway: '01', mdtrt_id: rec.mdtrt_id, chrg_bchno: batch, acct_used_flag: acct, insutype: rec.insutype } },
           rec.psn_no,
@@ -811,7 +885,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       throw new TerminalError(e.err_code ?? 'resettle_failed', `原结算已撤销 (${cancelled.setl_id})，但保留部分未能重新结算：${e.message}。请新开一单结算保留的商品。`, 422);
     }
     const cash = fen(setl.psn_cash_pay);
-    this.store.addSale({
+    await this.store.addSale({
       ...sale,
       ...this.settledFigures(setl, cashier),
       tendered: cash,
@@ -851,7 +925,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const at = this.clock.now();
     const issuingClock: Clock = { now: () => new Date(at.getTime() - ageS * 1000), offsetMinutes: this.clock.offsetMinutes };
     try {
-      code = issueEcert(this.ledger, issuingClock, psnNo);
+      code = await issueEcert(this.ledger, issuingClock, psnNo);
     } catch (err) {
       if (err instanceof Refusal) throw new TerminalError(err.err_code, err.message);
       throw err;

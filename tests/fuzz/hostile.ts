@@ -216,14 +216,14 @@ function scenarioInputs(): { infno: string; input: unknown; world: string; fixme
 
 /** Platforms per world, and what a refusal must leave untouched. */
 function platforms() {
-  const byWorld = new Map<string, ReturnType<typeof freshPlatform>>();
-  const get = (world: string) => {
+  const byWorld = new Map<string, Awaited<ReturnType<typeof freshPlatform>>>();
+  const get = async (world: string) => {
     let p = byWorld.get(world);
-    if (!p) byWorld.set(world, (p = freshPlatform(world)));
+    if (!p) byWorld.set(world, (p = await freshPlatform(world)));
     return p;
   };
-  const written = (world: string) =>
-    get(world)
+  const written = async (world: string) =>
+    (await get(world))
       .ledger.db.prepare(
         `SELECT (SELECT count(*) FROM settlements) AS s, (SELECT count(*) FROM visits) AS v, (SELECT count(*) FROM fee_lines) AS f,
            (SELECT count(*) FROM messages) AS m, (SELECT count(*) FROM visit_events) AS e, (SELECT count(*) FROM fee_line_withdrawals) AS w,
@@ -234,11 +234,11 @@ function platforms() {
   return { get, written };
 }
 
-function answeredCleanly(res: ResponseEnvelope, before: unknown, after: () => unknown): void {
+async function answeredCleanly(res: ResponseEnvelope, before: unknown, after: () => Promise<unknown>): Promise<void> {
   assert.ok(res.infcode === 0 || res.infcode === -1, `infcode ${String(res.infcode)}`);
   if (res.infcode === -1) {
     assert.notEqual(res.err_code, 'internal_error', res.err_msg ?? '');
-    assert.deepEqual(after(), before, 'a refusal wrote something');
+    assert.deepEqual(await after(), before, 'a refusal wrote something');
   }
 }
 
@@ -252,7 +252,7 @@ const transactionProperties = (): HostileProperty[] => {
   );
   let n = 0;
   return [
-    sync(
+    async(
       'transactions: arbitrary requests are answered, and a refusal writes nothing',
       400,
       fc.oneof(
@@ -260,25 +260,25 @@ const transactionProperties = (): HostileProperty[] => {
         fc.string(),
         fc.record({ infno: fc.constantFrom(...infnos), msgid: fc.string({ maxLength: 40 }), fixmedins_code: fc.constantFrom('P44030000001', 'H44030000001', 'x'), insuplc_admdvs: fc.constant('440300'), input: fc.anything() }),
       ),
-      (req) => {
-        const before = p.written(WORLDS.demo);
-        answeredCleanly(p.get(WORLDS.demo).platform.call(req as never), before, () => p.written(WORLDS.demo));
+      async (req) => {
+        const before = await p.written(WORLDS.demo);
+        await answeredCleanly(await (await p.get(WORLDS.demo)).platform.call(req as never), before, () => p.written(WORLDS.demo));
       },
     ),
-    sync(
+    async(
       'transactions: every input the scenarios send, with one field mangled or dropped, is refused cleanly or answered',
       600,
       fc.tuple(fc.constantFrom(...inputs), fc.array(fc.nat(), { minLength: 1, maxLength: 5 }), fc.oneof(fc.anything(), fc.double(), fc.string(), fc.integer()), fc.boolean()),
-      ([sent, path, value, drop]) => {
-        const before = p.written(sent.world);
-        const res = p.get(sent.world).platform.call({
+      async ([sent, path, value, drop]) => {
+        const before = await p.written(sent.world);
+        const res = await (await p.get(sent.world)).platform.call({
           infno: sent.infno,
           msgid: `FZ${n++}`,
           fixmedins_code: sent.fixmedins_code,
           insuplc_admdvs: '440300',
           input: mutate(sent.input, path, value, drop),
         });
-        answeredCleanly(res, before, () => p.written(sent.world));
+        await answeredCleanly(res, before, () => p.written(sent.world));
         const s = (res.output as { setlinfo?: { medfee_sumamt?: number; fund_pay_sumamt: number; acct_pay: number; psn_cash_pay: number } } | null)?.setlinfo;
         if (res.infcode === 0 && s?.medfee_sumamt !== undefined) {
           const fen = (y: number) => Math.round(y * 100);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshPlatform, WORLDS } from '../helpers.ts';
-import { Ledger } from '../../src/ledger/ledger.ts';
+import { SqliteLedger } from '../../src/ledger/sqlite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'medpos-conc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,27 +24,29 @@ function worker(db: string, id: number, count: number): Promise<{ infcode: numbe
 describe('four processes settling against one family at once', () => {
   it('never overdraws, never loses an update, never shows SQLITE_BUSY', async () => {
     const db = join(dir, 'family.db');
-    const { ledger } = freshPlatform(WORLDS.demo, undefined, db);
+    const { ledger } = await freshPlatform(WORLDS.demo, undefined, db);
     const donors = ['44030000000000000001', '44030000000000000002'];
-    const opening = donors.reduce((s, p) => s + ledger.balance(p), 0);
-    ledger.close();
+    const balances = (l: SqliteLedger) => l.transaction(async (tx) => Promise.all(donors.map((p) => tx.balance(p))));
+    const opening = (await balances(ledger)).reduce((s, b) => s + b, 0);
+    await ledger.close();
 
     const all = (await Promise.all([1, 2, 3, 4].map((id) => worker(db, id, 30)))).flat();
     expect(all.filter((r) => r.infcode !== 0)).toEqual([]);
 
-    const after = new Ledger(db);
+    const after = new SqliteLedger(db);
     try {
-      const closing = donors.reduce((s, p) => s + after.balance(p), 0);
+      const closingEach = await balances(after);
+      const closing = closingEach.reduce((s, b) => s + b, 0);
       const paid = all.reduce((s, r) => s + Math.round((r.acct_pay ?? 0) * 100), 0);
       expect(opening).toBe(298050); // 120.00 + 2860.50
       expect(paid).toBe(opening - closing); // every debit is in a response, and every response's debit landed
       expect(closing).toBeGreaterThanOrEqual(0);
-      for (const p of donors) expect(after.balance(p)).toBeGreaterThanOrEqual(0);
+      for (const b of closingEach) expect(b).toBeGreaterThanOrEqual(0);
       expect(paid).toBe(opening); // 120 x 30.00 = 3600.00 asks for more than there is: the accounts run dry exactly
       expect(new Set(all.map((r) => r.setl_id)).size).toBe(120);
-      expect(after.settlementCount()).toBe(120);
+      expect(await after.settlementCount()).toBe(120);
     } finally {
-      after.close();
+      await after.close();
     }
   });
 });

@@ -4,15 +4,15 @@
  * Usage: node --import tsx tests/ledger/settle-worker.ts DB WORKER COUNT
  */
 import { FixedClock } from '../../src/core/clock.ts';
-import { Ledger } from '../../src/ledger/ledger.ts';
+import { SqliteLedger } from '../../src/ledger/sqlite.ts';
 import { createPlatform } from '../../src/app.ts';
 
 const [db, worker, count] = process.argv.slice(2);
-const ledger = new Ledger(db!);
+const ledger = new SqliteLedger(db!);
 const platform = createPlatform(ledger, new FixedClock('2026-11-20T10:00:00+08:00'));
 const results: { infcode: number; err_code?: string; acct_pay?: number; setl_id?: string }[] = [];
 for (let i = 0; i < Number(count); i++) {
-  const r = platform.call({
+  const r = await platform.call({
     infno: '2102',
     msgid: `W${worker}-${i}`,
     fixmedins_code: 'P44030000001',
@@ -25,5 +25,5 @@ for (let i = 0; i < Number(count); i++) {
   const info = (r.output as { setlinfo?: { acct_pay: number; setl_id: string } } | null)?.setlinfo;
   results.push({ infcode: r.infcode, err_code: r.err_code, acct_pay: info?.acct_pay, setl_id: info?.setl_id });
 }
-ledger.close();
+await ledger.close();
 process.stdout.write(JSON.stringify(results));

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { envelope, freshPlatform, uniqueMsgid, WORLDS } from '../helpers.ts';
-import type { Ledger } from '../../src/ledger/ledger.ts';
+import type { SqliteLedger } from '../../src/ledger/sqlite.ts';
 
 const PHARMACY = 'P44030000001';
 const HOSPITAL = 'H44030000001';
 const DEMO_ITEMS = ['XC08CAN010A001', 'XC10AAA050A001', 'C1402060580001', 'XA11JAD010A001', 'NOTLISTED0001', 'ZC01AAF0010'];
 
 /** Everything a settlement may change: balances, counters, settlement records, visits, lines. */
-function snapshot(ledger: Ledger) {
+function snapshot(ledger: SqliteLedger) {
   const q = (sql: string) => ledger.db.prepare(sql).all();
   return {
     accounts: q('SELECT * FROM accounts ORDER BY psn_no'),
@@ -34,52 +34,52 @@ const CERTNO: Record<string, string> = {
 };
 
 describe('the envelope', () => {
-  it('answers a retried msgid from the stored response and never applies it twice', () => {
-    const { platform, ledger } = freshPlatform(WORLDS.demo);
+  it('answers a retried msgid from the stored response and never applies it twice', async () => {
+    const { platform, ledger } = await freshPlatform(WORLDS.demo);
     const req = drug('44030000000000000005', [{ code: 'XC08CAN010A001', pric: 12.5, cnt: 2 }], { mdtrt_cert_no: CERTNO['44030000000000000005'] });
     const env = envelope('2102', PHARMACY, req, 'RETRY-1');
-    const first = platform.call(env);
+    const first = await platform.call(env);
     const before = snapshot(ledger);
-    const second = platform.call(JSON.stringify(env));
+    const second = await platform.call(JSON.stringify(env));
     expect(first.infcode).toBe(0);
     expect(second).toEqual(first);
     expect(snapshot(ledger)).toEqual(before);
-    const other = platform.call({ ...env, input: { ...req, druginfo: { ...req.druginfo, acct_used_flag: '0' } } });
+    const other = await platform.call({ ...env, input: { ...req, druginfo: { ...req.druginfo, acct_used_flag: '0' } } });
     expect(other).toMatchObject({ infcode: -1, err_code: 'msgid_conflict' });
-    expect(ledger.settlementCount()).toBe(1);
+    expect(await ledger.settlementCount()).toBe(1);
   });
 
-  it('knows a retry by its body: other envelope fields and the order of keys may differ', () => {
-    const { platform, ledger } = freshPlatform(WORLDS.demo);
+  it('knows a retry by its body: other envelope fields and the order of keys may differ', async () => {
+    const { platform, ledger } = await freshPlatform(WORLDS.demo);
     const req = drug('44030000000000000005', [{ code: 'XC08CAN010A001', pric: 12.5, cnt: 2 }], { mdtrt_cert_no: CERTNO['44030000000000000005'] });
-    const first = platform.call({ ...envelope('2102', PHARMACY, req, 'RETRY-2'), inf_time: '2026-11-20 10:00:00' });
+    const first = await platform.call({ ...envelope('2102', PHARMACY, req, 'RETRY-2'), inf_time: '2026-11-20 10:00:00' });
     const reordered = { drugdetail: req.drugdetail.map((l) => Object.fromEntries(Object.entries(l).reverse())), druginfo: Object.fromEntries(Object.entries(req.druginfo).reverse()) };
-    const retry = platform.call({ ...envelope('2102', PHARMACY, reordered, 'RETRY-2'), inf_time: '2026-11-20 10:00:07', opter: 'another cashier' });
+    const retry = await platform.call({ ...envelope('2102', PHARMACY, reordered, 'RETRY-2'), inf_time: '2026-11-20 10:00:07', opter: 'another cashier' });
     expect(first.infcode).toBe(0);
     expect(retry).toEqual(first);
-    expect(ledger.settlementCount()).toBe(1);
-    expect(platform.call(envelope('2102', 'P44030000002', req, 'RETRY-2'))).toMatchObject({ infcode: -1, err_code: 'msgid_conflict' });
+    expect(await ledger.settlementCount()).toBe(1);
+    expect(await platform.call(envelope('2102', 'P44030000002', req, 'RETRY-2'))).toMatchObject({ infcode: -1, err_code: 'msgid_conflict' });
   });
 
-  it('does not bind a refused msgid: a corrected retry is judged afresh', () => {
-    const { platform } = freshPlatform(WORLDS.demo);
+  it('does not bind a refused msgid: a corrected retry is judged afresh', async () => {
+    const { platform } = await freshPlatform(WORLDS.demo);
     const good = drug('44030000000000000005', [{ code: 'XC08CAN010A001', pric: 12.5, cnt: 2 }], { mdtrt_cert_no: CERTNO['44030000000000000005'] });
     const bad = { ...good, druginfo: { ...good.druginfo, medfee_sumamt: 99 } };
-    expect(platform.call(envelope('2102', PHARMACY, bad, 'FIX-1'))).toMatchObject({ infcode: -1, err_code: 'sum_mismatch' });
-    expect(platform.call(envelope('2102', PHARMACY, good, 'FIX-1'))).toMatchObject({ infcode: 0 });
+    expect(await platform.call(envelope('2102', PHARMACY, bad, 'FIX-1'))).toMatchObject({ infcode: -1, err_code: 'sum_mismatch' });
+    expect(await platform.call(envelope('2102', PHARMACY, good, 'FIX-1'))).toMatchObject({ infcode: 0 });
   });
 
-  it('never fills in a msgid a sender already used', () => {
-    const { platform } = freshPlatform(WORLDS.demo);
+  it('never fills in a msgid a sender already used', async () => {
+    const { platform } = await freshPlatform(WORLDS.demo);
     const signIn = { signIn: { opter_no: 'C1' } };
     // hospital software used the id medpos would make next: fixmedins_code + time + 0001
-    expect(platform.call(envelope('9001', HOSPITAL, signIn, `${HOSPITAL}202611201000000001`)).infcode).toBe(0);
-    const filled = platform.call({ infno: '9001', fixmedins_code: HOSPITAL, input: signIn }, { fillMsgid: true });
+    expect((await platform.call(envelope('9001', HOSPITAL, signIn, `${HOSPITAL}202611201000000001`))).infcode).toBe(0);
+    const filled = await platform.call({ infno: '9001', fixmedins_code: HOSPITAL, input: signIn }, { fillMsgid: true });
     expect(filled).toMatchObject({ infcode: 0 });
   });
 
-  it('refuses malformed input of every kind with an err_code and no stack trace', () => {
-    const { platform, ledger } = freshPlatform(WORLDS.demo);
+  it('refuses malformed input of every kind with an err_code and no stack trace', async () => {
+    const { platform, ledger } = await freshPlatform(WORLDS.demo);
     const before = snapshot(ledger);
     const cases: [unknown, string][] = [
       ['{not json', 'malformed_json'],
@@ -94,14 +94,14 @@ describe('the envelope', () => {
       [{ ...envelope('1101', PHARMACY, { data: { mdtrt_cert_type: '02', mdtrt_cert_no: 'x' } }), msgid: 'M'.repeat(31) }, 'malformed_envelope'],
     ];
     for (const [req, code] of cases) {
-      const res = platform.call(req);
+      const res = await platform.call(req);
       expect(res, code).toMatchObject({ infcode: -1, err_code: code });
       expect(res.err_msg).toBeTruthy();
       expect(res.err_msg).not.toMatch(/\n\s+at /);
     }
     const amount3 = drug('44030000000000000005', [{ code: 'XC08CAN010A001', pric: 1, cnt: 1 }]);
     (amount3.drugdetail[0] as { det_item_fee_sumamt: number }).det_item_fee_sumamt = 1.001;
-    expect(platform.call(envelope('2102', PHARMACY, amount3)).err_msg).toMatch(/input\.drugdetail\[0\]\.det_item_fee_sumamt/);
+    expect((await platform.call(envelope('2102', PHARMACY, amount3))).err_msg).toMatch(/input\.drugdetail\[0\]\.det_item_fee_sumamt/);
     expect(snapshot(ledger)).toEqual(before);
   });
 });
@@ -114,17 +114,17 @@ describe('properties through the platform', () => {
     acct: fc.constantFrom('0', '1'),
   });
 
-  it('pre-settlement equals settlement, and settle then cancel restores every balance and counter', () => {
-    const { platform, ledger } = freshPlatform(WORLDS.demo);
-    fc.assert(
-      fc.property(saleArb, (a) => {
+  it('pre-settlement equals settlement, and settle then cancel restores every balance and counter', async () => {
+    const { platform, ledger } = await freshPlatform(WORLDS.demo);
+    await fc.assert(
+      fc.asyncProperty(saleArb, async (a) => {
         const insutype = a.psn === '44030000000000000003' ? '390' : '310';
         const req = drug(a.psn, a.lines, { mdtrt_cert_no: CERTNO[a.psn], insutype, acct_used_flag: a.acct });
         const before = snapshot(ledger);
-        const pre = platform.call(envelope('2101', PHARMACY, req));
+        const pre = await platform.call(envelope('2101', PHARMACY, req));
         expect(pre.infcode).toBe(0);
         expect(snapshot(ledger)).toEqual(before);
-        const done = platform.call(envelope('2102', PHARMACY, req));
+        const done = await platform.call(envelope('2102', PHARMACY, req));
         expect(done.infcode).toBe(0);
         const pick = (r: typeof pre) => {
           const { setl_id: _s, mdtrt_id: _m, setl_time: _t, medins_setl_id: _i, ...rest } = (r.output as { setlinfo: Record<string, unknown> }).setlinfo;
@@ -133,7 +133,7 @@ describe('properties through the platform', () => {
         expect(pick(done)).toEqual(pick(pre));
         const info = (done.output as { setlinfo: { setl_id: string; mdtrt_id: string; medfee_sumamt: number; fund_pay_sumamt: number; acct_pay: number; psn_cash_pay: number } }).setlinfo;
         expect(Math.round(info.fund_pay_sumamt * 100) + Math.round(info.acct_pay * 100) + Math.round(info.psn_cash_pay * 100)).toBe(Math.round(info.medfee_sumamt * 100));
-        const cancel = platform.call(envelope('2103', PHARMACY, { data: { setl_id: info.setl_id, mdtrt_id: info.mdtrt_id, psn_no: a.psn } }));
+        const cancel = await platform.call(envelope('2103', PHARMACY, { data: { setl_id: info.setl_id, mdtrt_id: info.mdtrt_id, psn_no: a.psn } }));
         expect(cancel.infcode).toBe(0);
         expect((cancel.output as { setlinfo: { medfee_sumamt: number } }).setlinfo.medfee_sumamt).toBe(-info.medfee_sumamt);
         expect(snapshot(ledger)).toEqual(before);
@@ -142,51 +142,52 @@ describe('properties through the platform', () => {
     );
   });
 
-  it('settle then cancel restores the counters at a hospital too', () => {
-    const { platform, ledger } = freshPlatform(WORLDS.demo);
+  it('settle then cancel restores the counters at a hospital too', async () => {
+    const { platform, ledger } = await freshPlatform(WORLDS.demo);
     const psn = '44030000000000000005';
     const before = snapshot(ledger);
-    const reg = platform.call(envelope('2201', HOSPITAL, { data: { psn_no: psn, insutype: '310', mdtrt_cert_type: '02', mdtrt_cert_no: CERTNO[psn], ipt_otp_no: 'V1' } }));
+    const reg = await platform.call(envelope('2201', HOSPITAL, { data: { psn_no: psn, insutype: '310', mdtrt_cert_type: '02', mdtrt_cert_no: CERTNO[psn], ipt_otp_no: 'V1' } }));
     const mdtrt_id = (reg.output as { data: { mdtrt_id: string } }).data.mdtrt_id;
-    expect(platform.call(envelope('2204', HOSPITAL, { feedetail: [{ feedetl_sn: '1', mdtrt_id, psn_no: psn, med_list_codg: 'XC08CAN010A001', pric: 300, cnt: 1, det_item_fee_sumamt: 300 }] })).infcode).toBe(0);
+    expect((await platform.call(envelope('2204', HOSPITAL, { feedetail: [{ feedetl_sn: '1', mdtrt_id, psn_no: psn, med_list_codg: 'XC08CAN010A001', pric: 300, cnt: 1, det_item_fee_sumamt: 300 }] }))).infcode).toBe(0);
     const setl = { psn_no: psn, mdtrt_cert_type: '02', mdtrt_cert_no: CERTNO[psn], med_type: '11', medfee_sumamt: 300, mdtrt_id, acct_used_flag: '1', insutype: '310' };
-    const done = platform.call(envelope('2207', HOSPITAL, { data: setl }));
+    const done = await platform.call(envelope('2207', HOSPITAL, { data: setl }));
     const info = (done.output as { setlinfo: { setl_id: string; act_pay_dedc: number; hifp_pay: number } }).setlinfo;
     expect(info.act_pay_dedc).toBe(100);
     expect(info.hifp_pay).toBe(100);
     expect(snapshot(ledger)).not.toEqual(before);
-    expect(platform.call(envelope('2208', HOSPITAL, { data: { setl_id: info.setl_id, mdtrt_id, psn_no: psn } })).infcode).toBe(0);
+    expect((await platform.call(envelope('2208', HOSPITAL, { data: { setl_id: info.setl_id, mdtrt_id, psn_no: psn } }))).infcode).toBe(0);
     expect(snapshot(ledger)).toEqual(before);
     // the lines are unsettled again: they settle again to the same figures
-    const again = platform.call(envelope('2207', HOSPITAL, { data: setl }));
+    const again = await platform.call(envelope('2207', HOSPITAL, { data: setl }));
     expect((again.output as { setlinfo: { hifp_pay: number } }).setlinfo.hifp_pay).toBe(100);
-    expect(platform.call(envelope('2208', HOSPITAL, { data: { setl_id: info.setl_id, mdtrt_id, psn_no: psn } }))).toMatchObject({ infcode: -1, err_code: 'already_cancelled' });
+    expect(await platform.call(envelope('2208', HOSPITAL, { data: { setl_id: info.setl_id, mdtrt_id, psn_no: psn } }))).toMatchObject({ infcode: -1, err_code: 'already_cancelled' });
   });
 });
 
 describe('reversal (2601)', () => {
-  it('undoes a settlement once, refuses what a later message depends on', () => {
-    const { platform, ledger } = freshPlatform(WORLDS.demo);
+  it('undoes a settlement once, refuses what a later message depends on', async () => {
+    const { platform, ledger } = await freshPlatform(WORLDS.demo);
     const psn = '44030000000000000002';
     const req = drug(psn, [{ code: 'XC08CAN010A001', pric: 100, cnt: 1 }], { mdtrt_cert_no: CERTNO[psn] });
     const before = snapshot(ledger);
     const msgid = uniqueMsgid('R');
-    expect(platform.call(envelope('2102', PHARMACY, req, msgid)).infcode).toBe(0);
+    expect((await platform.call(envelope('2102', PHARMACY, req, msgid))).infcode).toBe(0);
     const rev = { data: { psn_no: psn, omsgid: msgid, oinfno: '2102' } };
-    expect(platform.call(envelope('2601', PHARMACY, rev)).infcode).toBe(0);
+    expect((await platform.call(envelope('2601', PHARMACY, rev))).infcode).toBe(0);
     expect(snapshot(ledger)).toEqual(before);
-    expect(platform.call(envelope('2601', PHARMACY, rev)).infcode).toBe(0);
+    expect((await platform.call(envelope('2601', PHARMACY, rev))).infcode).toBe(0);
     expect(snapshot(ledger)).toEqual(before);
-    expect(platform.call(envelope('2601', PHARMACY, { data: { psn_no: psn, omsgid: 'NEVER-SEEN', oinfno: '2102' } }))).toMatchObject({ infcode: -1, err_code: 'msgid_unknown' });
+    expect(await platform.call(envelope('2601', PHARMACY, { data: { psn_no: psn, omsgid: 'NEVER-SEEN', oinfno: '2102' } }))).toMatchObject({ infcode: -1, err_code: 'msgid_unknown' });
 
     const m2 = uniqueMsgid('R');
-    const s2 = platform.call(envelope('2102', PHARMACY, req, m2));
+    const s2 = await platform.call(envelope('2102', PHARMACY, req, m2));
     const info = (s2.output as { setlinfo: { setl_id: string; mdtrt_id: string } }).setlinfo;
     const c2 = uniqueMsgid('C');
-    expect(platform.call(envelope('2103', PHARMACY, { data: { setl_id: info.setl_id, mdtrt_id: info.mdtrt_id, psn_no: psn } }, c2)).infcode).toBe(0);
-    expect(platform.call(envelope('2601', PHARMACY, { data: { psn_no: psn, omsgid: m2, oinfno: '2102' } }))).toMatchObject({ infcode: -1, err_code: 'later_message_depends' });
-    const charged = ledger.balance(psn);
-    expect(platform.call(envelope('2601', PHARMACY, { data: { psn_no: psn, omsgid: c2, oinfno: '2103' } })).infcode).toBe(0);
-    expect(ledger.balance(psn)).toBe(charged - 10000);
+    expect((await platform.call(envelope('2103', PHARMACY, { data: { setl_id: info.setl_id, mdtrt_id: info.mdtrt_id, psn_no: psn } }, c2))).infcode).toBe(0);
+    expect(await platform.call(envelope('2601', PHARMACY, { data: { psn_no: psn, omsgid: m2, oinfno: '2102' } }))).toMatchObject({ infcode: -1, err_code: 'later_message_depends' });
+    const balance = () => ledger.transaction((tx) => tx.balance(psn));
+    const charged = await balance();
+    expect((await platform.call(envelope('2601', PHARMACY, { data: { psn_no: psn, omsgid: c2, oinfno: '2103' } }))).infcode).toBe(0);
+    expect(await balance()).toBe(charged - 10000);
   });
 });

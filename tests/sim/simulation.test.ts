@@ -43,7 +43,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
 
 async function simulate(cmds: Cmd[]): Promise<void> {
   // Late December: clock steps cross midnight and New Year.
-  const { platform, ledger, clock } = freshPlatform(WORLDS.demo, '2026-12-28T09:00:00+08:00');
+  const { platform, ledger, clock } = await freshPlatform(WORLDS.demo, '2026-12-28T09:00:00+08:00');
   const world = ledger.world();
   const opening = new Map((ledger.db.prepare('SELECT psn_no, balc FROM accounts').all() as { psn_no: string; balc: number }[]).map((a) => [a.psn_no, a.balc]));
   const openingCounters = new Map(
@@ -51,14 +51,14 @@ async function simulate(cmds: Cmd[]): Promise<void> {
   );
   const sent: { request: Record<string, unknown>; response: unknown }[] = [];
   let n = 0;
-  const send = (infno: string, fixmedins_code: string, input: unknown) => {
+  const send = async (infno: string, fixmedins_code: string, input: unknown) => {
     const request = { infno, msgid: `SIM${n++}`, fixmedins_code, insuplc_admdvs: '440300', input };
-    const response = platform.call(request);
+    const response = await platform.call(request);
     sent.push({ request, response });
     return response;
   };
-  const audit = (step: string) => {
-    const check = checkLedger(ledger, opening, openingCounters);
+  const audit = async (step: string) => {
+    const check = await checkLedger(ledger, opening, openingCounters);
     expect(check, step).toEqual({ ok: true });
     for (const c of ledger.db.prepare('SELECT * FROM counters').all() as { insutype: string; dedc_used: number; fund_used: number }[]) {
       const rules = world.policy.insutype[c.insutype]!;
@@ -76,16 +76,16 @@ async function simulate(cmds: Cmd[]): Promise<void> {
         const sum = lines.reduce((s, l) => s + Math.round(l.det_item_fee_sumamt * 100), 0) / 100;
         const cert = { mdtrt_cert_type: '02', mdtrt_cert_no: certno };
         if (!c.hospital) {
-          const r = send('2102', 'P44030000001', { druginfo: { psn_no: psn, ...cert, insutype, med_type: '41', medfee_sumamt: sum, acct_used_flag: c.acct ? '1' : '0' }, drugdetail: lines });
+          const r = await send('2102', 'P44030000001', { druginfo: { psn_no: psn, ...cert, insutype, med_type: '41', medfee_sumamt: sum, acct_used_flag: c.acct ? '1' : '0' }, drugdetail: lines });
           expect(r.infcode, `${step}: ${r.err_msg}`).toBe(0);
         } else {
-          const reg = send('2201', 'H44030000001', { data: { psn_no: psn, insutype, ...cert, ipt_otp_no: `V${i}` } });
+          const reg = await send('2201', 'H44030000001', { data: { psn_no: psn, insutype, ...cert, ipt_otp_no: `V${i}` } });
           expect(reg.infcode, `${step}: ${reg.err_msg}`).toBe(0);
           const mdtrt_id = (reg.output as { data: { mdtrt_id: string } }).data.mdtrt_id;
-          expect(send('2204', 'H44030000001', { feedetail: lines.map((l) => ({ ...l, mdtrt_id, psn_no: psn })) }).infcode).toBe(0);
+          expect((await send('2204', 'H44030000001', { feedetail: lines.map((l) => ({ ...l, mdtrt_id, psn_no: psn })) })).infcode).toBe(0);
           const data = { psn_no: psn, ...cert, med_type: '11', medfee_sumamt: sum, mdtrt_id, acct_used_flag: c.acct ? '1' : '0', insutype };
-          const pre = send('2206', 'H44030000001', { data });
-          const done = send('2207', 'H44030000001', { data });
+          const pre = await send('2206', 'H44030000001', { data });
+          const done = await send('2207', 'H44030000001', { data });
           expect(done.infcode, `${step}: ${done.err_msg}`).toBe(0);
           const figures = (r: typeof done) => {
             const { setl_id: _s, setl_time: _t, medins_setl_id: _m, ...rest } = (r.output as { setlinfo: Record<string, unknown> }).setlinfo;
@@ -99,7 +99,7 @@ async function simulate(cmds: Cmd[]): Promise<void> {
         const open = ledger.db.prepare("SELECT setl_id, mdtrt_id, psn_no, clr_type FROM settlements s WHERE kind = 'settle' ORDER BY seq").all() as { setl_id: string; mdtrt_id: string; psn_no: string; clr_type: string }[];
         if (!open.length) break;
         const s = open[c.pick % open.length]!;
-        const r = s.clr_type === '41' ? send('2103', 'P44030000001', { data: { setl_id: s.setl_id, mdtrt_id: s.mdtrt_id, psn_no: s.psn_no } }) : send('2208', 'H44030000001', { data: { setl_id: s.setl_id, mdtrt_id: s.mdtrt_id, psn_no: s.psn_no } });
+        const r = s.clr_type === '41' ? await send('2103', 'P44030000001', { data: { setl_id: s.setl_id, mdtrt_id: s.mdtrt_id, psn_no: s.psn_no } }) : await send('2208', 'H44030000001', { data: { setl_id: s.setl_id, mdtrt_id: s.mdtrt_id, psn_no: s.psn_no } });
         expect(r.infcode === 0 || ['already_cancelled'].includes(r.err_code!), `${step}: ${r.err_code}`).toBe(true);
         break;
       }
@@ -107,20 +107,20 @@ async function simulate(cmds: Cmd[]): Promise<void> {
         const candidates = sent.filter((m) => ['2102', '2103', '2207', '2208'].includes(m.request.infno as string) && (m.response as { infcode: number }).infcode === 0);
         if (!candidates.length) break;
         const m = candidates[c.pick % candidates.length]!;
-        const rec = ledger.settlementByMsgid(m.request.msgid as string)!;
-        const r = send('2601', m.request.fixmedins_code as string, { data: { psn_no: rec.psn_no, omsgid: m.request.msgid, oinfno: m.request.infno } });
+        const rec = (await ledger.transaction((tx) => tx.settlementByMsgid(m.request.msgid as string)))!;
+        const r = await send('2601', m.request.fixmedins_code as string, { data: { psn_no: rec.psn_no, omsgid: m.request.msgid, oinfno: m.request.infno } });
         expect(r.infcode === 0 || ['later_message_depends', 'reversal_breaks_bound'].includes(r.err_code!), `${step}: ${r.err_code} ${r.err_msg}`).toBe(true);
         break;
       }
       case 'duplicate': {
         if (!sent.length) break;
         const m = sent[c.pick % sent.length]!;
-        const again = platform.call(m.request);
+        const again = await platform.call(m.request);
         if ((m.response as { infcode: number }).infcode === 0) expect(again, step).toEqual(m.response);
         break;
       }
       case 'identify': {
-        const r = send('1101', 'P44030000001', { data: c.byCard ? { mdtrt_cert_type: '03', mdtrt_cert_no: cardNo } : { mdtrt_cert_type: '02', mdtrt_cert_no: certno } });
+        const r = await send('1101', 'P44030000001', { data: c.byCard ? { mdtrt_cert_type: '03', mdtrt_cert_no: cardNo } : { mdtrt_cert_type: '02', mdtrt_cert_no: certno } });
         expect((r.output as { baseinfo: { psn_no: string } }).baseinfo.psn_no, step).toBe(psn);
         break;
       }
@@ -153,8 +153,9 @@ async function simulate(cmds: Cmd[]): Promise<void> {
         clock.advance(c.hours * 3600_000);
         break;
     }
-    audit(step);
+    await audit(step);
   }
+  await ledger.close();
 }
 
 describe('deterministic simulation', () => {
