@@ -23,24 +23,29 @@ function removeDatabase(path: string): void {
 }
 
 /** `medpos init`: a new database holding the world; refuses to replace settlements unless `reset`. */
-export async function initDatabase(path: string, worldDir: string, clock: Clock, reset: boolean) {
+export async function initDatabase(location: string, worldDir: string, clock: Clock, reset: boolean) {
   const raw = readWorldFiles(worldDir);
   const world = parseWorld(raw);
-  if (isPostgresUrl(path)) throw new Error('medpos init on PostgreSQL is not built yet'); // the PostgreSQL engine's branch adds it
-  if (existsSync(path)) {
-    const old = await openLedger(path);
+  const refuseSettled = (settlements: number) => {
+    if (settlements > 0 && !reset) throw new Error(`${location} already holds ${settlements} settlement record(s): use --reset to replace it`);
+  };
+  if (!isPostgresUrl(location) && existsSync(location)) {
+    const old = await openLedger(location);
     const settlements = await old.settlementCount();
     await old.close();
-    if (settlements > 0 && !reset) {
-      throw new Error(`${path} already holds ${settlements} settlement record(s): use --reset to replace it`);
-    }
-    removeDatabase(path);
+    refuseSettled(settlements);
+    removeDatabase(location);
   }
-  const ledger = await openLedger(path);
+  const ledger = await openLedger(location);
   try {
+    if (ledger.hasWorld()) {
+      // only a PostgreSQL database gets here: a SQLite file was removed above
+      refuseSettled(await ledger.settlementCount());
+      throw new Error(`${ledger.location} already holds a world: replacing it on PostgreSQL is not built yet`);
+    }
     await ledger.loadWorld(raw, world, Number(localDate(clock).slice(0, 4)), newPlatformKey());
-    log.info({ path, world: world.world.name }, 'database initialised');
-    return { db: path, world: world.world.name, institutions: world.world.institutions.length, persons: world.persons.length, cards: world.cards.length };
+    log.info({ db: ledger.location, world: world.world.name }, 'database initialised');
+    return { db: ledger.location, world: world.world.name, institutions: world.world.institutions.length, persons: world.persons.length, cards: world.cards.length };
   } finally {
     await ledger.close();
   }
