@@ -107,22 +107,28 @@ export function chainHash(prev: string, values: unknown[]): string {
   return digest('sha256', prev + JSON.stringify(values), 'hex');
 }
 
-type ChainedRow = SettlementRecord & { seq: number; prev_hash: string; hash: string };
+export type ChainedRow = SettlementRecord & { seq: number; prev_hash: string; hash: string };
 
 /**
- * Walks the hash chain of settlement records in seq order: the first record that was changed,
- * deleted or moved breaks it there; `head` (the stored chain head) shows the newest ones removed.
+ * Walks the hash chain of settlement records, fed in seq order: the first record that was changed,
+ * deleted or moved breaks it there; at the end, the stored chain head shows the newest ones removed.
+ * `step` answers a verdict at the first broken link, else undefined. Each engine feeds its rows its own way.
  */
-export async function walkChain(rows: Iterable<ChainedRow> | AsyncIterable<ChainedRow>, head: string | undefined): Promise<ChainVerdict> {
+export function chainWalker() {
   let prev = GENESIS_HASH;
   let n = 0;
-  for await (const row of rows) {
-    n++;
-    const at = { records: n, seq: row.seq, setl_id: row.setl_id };
-    if (row.prev_hash !== prev) return { ok: false, ...at, problem: 'the record before it was deleted, or records were reordered' };
-    if (recordHash(prev, row) !== row.hash) return { ok: false, ...at, problem: 'the record was changed' };
-    prev = row.hash;
-  }
-  if ((head ?? GENESIS_HASH) !== prev) return { ok: false, records: n, seq: null, setl_id: null, problem: 'the newest record(s) were deleted' };
-  return { ok: true, records: n };
+  return {
+    step(row: ChainedRow): ChainVerdict | undefined {
+      n++;
+      const at = { records: n, seq: row.seq, setl_id: row.setl_id };
+      if (row.prev_hash !== prev) return { ok: false, ...at, problem: 'the record before it was deleted, or records were reordered' };
+      if (recordHash(prev, row) !== row.hash) return { ok: false, ...at, problem: 'the record was changed' };
+      prev = row.hash;
+      return undefined;
+    },
+    end(head: string | undefined): ChainVerdict {
+      if ((head ?? GENESIS_HASH) !== prev) return { ok: false, records: n, seq: null, setl_id: null, problem: 'the newest record(s) were deleted' };
+      return { ok: true, records: n };
+    },
+  };
 }

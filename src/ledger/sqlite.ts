@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { Serial } from '../core/serial.ts';
 import { parseWorld, WorldIndex, type World } from '../core/world.ts';
 import type { Fen } from '../core/money.ts';
-import { chainHash, GENESIS_HASH, IN_FORCE, RECORD_FIELDS, recordValues, walkChain, type Debit, type FeeLineRow, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
+import { chainHash, chainWalker, GENESIS_HASH, IN_FORCE, RECORD_FIELDS, recordValues, type ChainedRow, type Debit, type FeeLineRow, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
 import type { ChainVerdict, LedgerStore, LedgerTx } from './types.ts';
 
 /** Bumped whenever SCHEMA changes shape. */
@@ -235,7 +235,12 @@ export class SqliteLedger implements LedgerStore {
   verifyChain(): Promise<ChainVerdict> {
     return this.read(() => {
       const head = (this.stmt("SELECT value FROM meta WHERE key = 'chain_head'").get() as { value: string } | undefined)?.value;
-      return walkChain(this.stmt('SELECT * FROM settlements ORDER BY seq').all() as Parameters<typeof walkChain>[0] & unknown[], head);
+      const walk = chainWalker();
+      for (const row of this.stmt('SELECT * FROM settlements ORDER BY seq').iterate() as Iterable<ChainedRow>) {
+        const broken = walk.step(row);
+        if (broken) return broken; // leaving the loop early closes the statement's cursor
+      }
+      return walk.end(head);
     });
   }
 
