@@ -185,7 +185,10 @@ export async function benchCard(opts: CardBenchOptions = {}): Promise<CardBench 
   }
 }
 
-// Stand-alone: node --import tsx scripts/bench-card.ts [--quick]
+// Stand-alone (and how `npm run bench` runs it, under a watchdog): node --import tsx scripts/bench-card.ts [--quick]
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  benchCard({ quick: process.argv.includes('--quick') }).then((r) => process.stdout.write(JSON.stringify(r) + '\n'));
+  benchCard({ quick: process.argv.includes('--quick') }).then((r) => {
+    process.stdout.write(JSON.stringify(r) + '\n');
+    process.exit(0); // a PC/SC context may keep the loop alive after close()
+  });
 }

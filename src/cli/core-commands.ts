@@ -131,8 +131,8 @@ export function registerCoreCommands(program: Command): void {
     .description('run scenario files (or every *.json in a directory) and report what differs')
     .argument('<paths...>')
     .action(async (paths: string[]) => {
-      const { replayPaths } = await import('../replay/replay.ts'); // loads the device drivers: only for replay
-      const { passed, failed } = await replayPaths(paths, (line) => process.stdout.write(`${line}\n`));
+      const { replayFiles } = await import('./replay-progress.ts'); // loads the device drivers: only for replay
+      const { passed, failed } = await replayFiles(paths, (line) => process.stdout.write(`${line}\n`));
       process.stdout.write(`${passed} passed, ${failed} failed\n`);
       process.exitCode = failed === 0 ? 0 : 1;
     });
