@@ -27,7 +27,9 @@ export function runDeviceFigure(script: string, quick: boolean, timeoutMs: numbe
     });
     child.on('close', (code, signal) => {
       clearTimeout(watchdog);
-      const tail = err.trim().split('\n').slice(-3).join(' ').slice(0, 400);
+      // What stderr says: the error line of an uncaught exception, else its last lines.
+      const lines = err.trim().split('\n');
+      const tail = (lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.slice(-3).join(' ')).slice(0, 400);
       if (timedOut) return resolve({ failed: `${script}: the device stopped answering; killed after ${Math.round(timeoutMs / 1000)} s${tail ? ` (${tail})` : ''}` });
       if (code !== 0) return resolve({ failed: `${script} exited with ${code ?? signal}${tail ? `: ${tail}` : ''}` });
       const last = out.trim().split('\n').pop() ?? '';
