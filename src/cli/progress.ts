@@ -50,7 +50,7 @@ export function startProgress(label: string, opts: ProgressOptions = {}): Progre
     const now = Date.now();
     if (live) {
       if (!force && now - lastDraw < LIVE_MS) return;
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      const width = Math.max(20, (stream.columns || 80) - 1);
       stream.write(`\r${line().slice(0, width)}\x1b[K`);
     } else {
       if (now - started < intervalMs || now - lastDraw < intervalMs) return;
