@@ -8,6 +8,7 @@ import { builtIsCurrent, ROOT } from '../bin/build-state.js';
 
 if (process.argv.includes('--if-stale') && builtIsCurrent()) process.exit(0);
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+rmSync(`${ROOT}dist/BUILD`, { force: true }); // first: from now on bin/medpos.js runs the sources
 rmSync(`${ROOT}dist`, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', `${ROOT}tsconfig.build.json`], { stdio: ['ignore', 2, 2] });
 mkdirSync(`${ROOT}dist/src/terminal`, { recursive: true });

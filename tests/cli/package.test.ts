@@ -4,13 +4,16 @@
  * terminal serving its page and assets. Nothing of TypeScript is installed (no tsx), so this is the
  * compiled JavaScript.
  *
+ * The package is packed from a copy of this checkout (its files as they are now, with its
+ * node_modules linked in), so that the build `npm pack` runs never replaces the dist/ other tests use.
+ *
  * Dependencies come from the registry through npm's cache (--prefer-offline: no network when the
  * cache holds them). Install scripts are not run (they would compile better-sqlite3 from source for
  * minutes on a small machine); instead the native builds of this checkout's node_modules are copied
  * in for packages of the same version, and any other version is rebuilt with `npm rebuild`.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +32,11 @@ describe('the npm package', { timeout: 300_000 }, () => {
   const env = { ...process.env, MEDPOS_NOW: '2026-11-20T10:00:00+08:00', MEDPOS_DB: '', PATH: `${join(prefix, 'bin')}:${process.env.PATH}` };
 
   beforeAll(() => {
-    const tarball = npm(['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!;
+    const source = join(work, 'source');
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    for (const f of files) if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(source, f), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'));
+    const tarball = npm(['pack', '--silent', '--pack-destination', work], source).trim().split('\n').pop()!;
     npm(['install', '-g', join(work, tarball), '--prefix', prefix, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], work);
     for (const name of NATIVE) {
       const mine = join(ROOT, 'node_modules', name);
