@@ -201,11 +201,15 @@ try {
   progress.tick(1, '(f) hostile input');
   figures.hostile = await hostileInput(quick ? 1_000 : 100_000);
   progress.tick(1, '(h) the command line');
-  const cli = await benchCli({ quick });
-  figures.cli = cli;
-  figures.cli_call_vs_node = cli.cli_call_vs_node;
-  figures.cli_help_vs_node = cli.cli_help_vs_node;
-  say(`(h) cli: medpos call 1101 ${cli.call_ms.toFixed(0)} ms, medpos --help ${cli.help_ms.toFixed(0)} ms, node -e 0 ${cli.node_ms.toFixed(0)} ms: ${cli.cli_call_vs_node.toFixed(2)}x and ${cli.cli_help_vs_node.toFixed(2)}x`);
+  try {
+    const cli = await benchCli({ quick });
+    figures.cli = cli;
+    figures.cli_call_vs_node = cli.cli_call_vs_node;
+    figures.cli_help_vs_node = cli.cli_help_vs_node;
+    say(`(h) cli: medpos call 1101 ${cli.call_ms.toFixed(0)} ms, medpos --help ${cli.help_ms.toFixed(0)} ms, node -e 0 ${cli.node_ms.toFixed(0)} ms: ${cli.cli_call_vs_node.toFixed(2)}x and ${cli.cli_help_vs_node.toFixed(2)}x`);
+  } catch (err) {
+    figures.cli = { failed: (err as Error).message.slice(0, 400) };
+  }
   progress.tick(1);
 } finally {
   progress.done();
@@ -218,9 +222,9 @@ if (fuzzFailures) {
   say(`bench: ${fuzzFailures} hostile-input properties failed (see above)`);
   process.exitCode = 1;
 }
-for (const device of ['card', 'scanner'] as const) {
-  if (figures[device]?.failed) {
-    say(`bench: the ${device} figure failed: ${figures[device].failed}`);
+for (const figure of ['card', 'scanner', 'cli'] as const) {
+  if (figures[figure]?.failed) {
+    say(`bench: the ${figure} figure failed: ${figures[figure].failed}`);
     process.exitCode = 1;
   }
 }
@@ -248,8 +252,12 @@ function table(f: Figures): string {
       h.cases_per_s.toFixed(0),
       '',
     ]),
-    ['(h) `medpos call 1101` ms, vs `node -e 0`', f.cli!.call_ms.toFixed(0), f.cli!.node_ms.toFixed(0), f.cli!.cli_call_vs_node.toFixed(2)],
-    ['(h) `medpos --help` ms, vs `node -e 0`', f.cli!.help_ms.toFixed(0), f.cli!.node_ms.toFixed(0), f.cli!.cli_help_vs_node.toFixed(2)],
+    ...(f.cli?.failed
+      ? [['(h) the command line', `FAILED: ${f.cli.failed}`, '', '']]
+      : [
+          ['(h) `medpos call 1101` ms, vs `node -e 0`', f.cli!.call_ms.toFixed(0), f.cli!.node_ms.toFixed(0), f.cli!.cli_call_vs_node.toFixed(2)],
+          ['(h) `medpos --help` ms, vs `node -e 0`', f.cli!.help_ms.toFixed(0), f.cli!.node_ms.toFixed(0), f.cli!.cli_help_vs_node.toFixed(2)],
+        ]),
   ];
   // (h)'s ratio is medpos's wall time over node's (the targets: call within 3, help within 2)
   // ratio: the baseline's cost over medpos's (1.0 = no overhead; (c) is the growth of latency instead)
