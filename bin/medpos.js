@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly, so the bin is always the code in the tree.
-import { register } from 'tsx/esm/api';
+// Runs the compiled JavaScript in dist/ (`npm run build`). In a source checkout whose dist/ is missing
+// or older than the sources (or with MEDPOS_SOURCE=1), runs the TypeScript sources through tsx
+// instead (a development dependency), so the bin is never stale code.
+import { builtIsCurrent } from './build-state.js';
 
-register();
-await import('../src/cli/main.ts');
+if (process.env.MEDPOS_SOURCE !== '1' && builtIsCurrent()) {
+  await import('../dist/src/cli/main.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

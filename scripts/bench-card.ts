@@ -24,7 +24,8 @@ import {
 } from '../src/drivers/card/index.ts';
 import { SCARD } from '../src/drivers/card/pcsc-reader.ts';
 import { fromHex } from '../src/drivers/card/codec.ts';
-import { createVirtualCard, parseVpcdAddress, VpcdLink, type CardImage } from '../drivers/vcard/index.ts';
+import { parseVpcdAddress, type CardImage } from '../drivers/vcard/index.ts';
+import { startCardHolder } from './bench-vcard.ts';
 
 export interface CardBench {
   apdus: number;
@@ -94,7 +95,7 @@ export async function benchCard(opts: CardBenchOptions = {}): Promise<CardBench 
   }
 
   const reader: PcscReader = await createPcscReader({ reader: readerName, retryMs: 200 });
-  const link = new VpcdLink(createVirtualCard(IMAGE), address);
+  const link = startCardHolder(IMAGE, address); // out of this process: see scripts/bench-vcard.ts
   let bareCtx: NativeContext | null = null;
   let bareReader: NativeReader | null = null;
   try {
@@ -174,7 +175,8 @@ export async function benchCard(opts: CardBenchOptions = {}): Promise<CardBench 
       reader: readerName,
     };
   } finally {
-    await link.remove();
+    await link.remove().catch(() => {});
+    link.close();
     await reader.close();
     if (bareCtx) {
       await new Promise((r) => setImmediate(r));
@@ -185,7 +187,10 @@ export async function benchCard(opts: CardBenchOptions = {}): Promise<CardBench 
   }
 }
 
-// Stand-alone: node --import tsx scripts/bench-card.ts [--quick]
+// Stand-alone (and how `npm run bench` runs it, under a watchdog): node --import tsx scripts/bench-card.ts [--quick]
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  benchCard({ quick: process.argv.includes('--quick') }).then((r) => process.stdout.write(JSON.stringify(r) + '\n'));
+  benchCard({ quick: process.argv.includes('--quick') }).then((r) => {
+    process.stdout.write(JSON.stringify(r) + '\n');
+    process.exit(0); // a PC/SC context may keep the loop alive after close()
+  });
 }

@@ -48,3 +48,11 @@ export async function benchScanner(o: { quick?: boolean } = {}) {
   }, scans);
   return { scans, driver_scans_per_s: (scans / driverMs) * 1000, bare_scans_per_s: (scans / bareMs) * 1000, ratio: bareMs / driverMs };
 }
+
+// Stand-alone (and how `npm run bench` runs it, under a watchdog): node --import tsx scripts/bench-scanner.ts [--quick]
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  benchScanner({ quick: process.argv.includes('--quick') }).then((r) => {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    process.exit(0);
+  });
+}

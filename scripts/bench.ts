@@ -14,11 +14,15 @@ import { parseArgs } from 'node:util';
 import { FixedClock } from '../src/core/clock.ts';
 import { runScenario, type Scenario } from '../src/replay/replay.ts';
 import { captureRows, freshLedger, rawWriter, saleRequest, type Figures } from './bench-lib.ts';
+import { runDeviceFigure } from './bench-device.ts';
+import { benchCli } from './bench-cli.ts';
+import { startProgress } from '../src/cli/progress.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, svg: { type: 'string' } } });
 const quick = values.quick!;
 const dir = mkdtempSync(join(tmpdir(), 'medpos-bench-'));
-const say = (s: string) => process.stderr.write(`${s}\n`);
+const progress = startProgress('bench', { total: 7 });
+const say = (s: string) => progress.print(s);
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 /**
@@ -156,47 +160,58 @@ async function hostileInput(perBoundary: number) {
   return out;
 }
 
+/** (e): each device figure in its own process under a watchdog (scripts/bench-device.ts). */
 async function deviceFigures(): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  try {
-    const { benchCard } = (await import('./bench-card.ts')) as { benchCard: (o?: { quick?: boolean }) => Promise<Record<string, unknown>> };
-    out.card = await benchCard({ quick });
-  } catch (err) {
-    out.card = { skipped: `card bench unavailable: ${(err as Error).message}` };
-  }
-  try {
-    const { benchScanner } = (await import('./bench-scanner.ts')) as { benchScanner: (o?: { quick?: boolean }) => Promise<Record<string, unknown>> };
-    out.scanner = await benchScanner({ quick });
-  } catch (err) {
-    out.scanner = { skipped: `scanner bench unavailable: ${(err as Error).message}` };
-  }
-  return out;
+  const timeoutMs = (quick ? 60 : 180) * 1000;
+  return {
+    card: await runDeviceFigure('scripts/bench-card.ts', quick, timeoutMs),
+    scanner: await runDeviceFigure('scripts/bench-scanner.ts', quick, timeoutMs),
+  };
 }
 
 const figures: Figures = {};
 try {
   say(`bench: ${quick ? 'quick' : 'full'} run`);
+  progress.note('warm-up');
   await warmUp(quick ? 3000 : 5000);
+  progress.note('(a) durable settlements');
   const durable = await throughput(dir, quick ? 200 : 1000, 10, 500);
   figures.settle_vs_sqlite_durable = durable.ratio;
   figures.durable = durable;
   say(`(a) durable: medpos ${durable.medpos_per_s.toFixed(0)}/s, raw SQLite ${durable.raw_per_s.toFixed(0)}/s, ratio ${durable.ratio.toFixed(3)} (median of rounds ${durable.ratio_median_round.toFixed(3)})`);
+  progress.tick(1, '(b) in-memory settlements');
   const memory = await throughput(':memory:', quick ? 50 : 200, 100, 1000);
   figures.settle_vs_sqlite_memory = memory.ratio;
   figures.memory = memory;
   say(`(b) memory: medpos ${memory.medpos_per_s.toFixed(0)}/s, raw SQLite ${memory.raw_per_s.toFixed(0)}/s, ratio ${memory.ratio.toFixed(3)}`);
   const small = 10_000;
   const large = quick ? 100_000 : 1_000_000;
+  progress.tick(1, '(c) latency');
   const l1 = await latencyAt(small, quick ? 50 : 200);
   const l2 = await latencyAt(large, quick ? 50 : 200);
   figures.latency = { rows_small: small, ms_small: l1, rows_large: large, ms_large: l2, growth: l2 / l1 };
   say(`(c) latency: ${l1.toFixed(2)} ms at ${small} rows, ${l2.toFixed(2)} ms at ${large} rows, growth ${(l2 / l1).toFixed(2)}x`);
+  progress.tick(1, '(d) replay');
   figures.replay = await replayThroughput(quick ? 2_000 : 10_000);
   say(`(d) replay: ${figures.replay.steps_per_s.toFixed(0)} steps/s over ${figures.replay.steps} steps`);
+  progress.tick(1, '(e) devices');
   Object.assign(figures, await deviceFigures());
   say(`(e) devices: ${JSON.stringify({ card: figures.card, scanner: figures.scanner })}`);
+  progress.tick(1, '(f) hostile input');
   figures.hostile = await hostileInput(quick ? 1_000 : 100_000);
+  progress.tick(1, '(h) the command line');
+  try {
+    const cli = await benchCli({ quick });
+    figures.cli = cli;
+    figures.cli_call_vs_node = cli.cli_call_vs_node;
+    figures.cli_help_vs_node = cli.cli_help_vs_node;
+    say(`(h) cli: medpos call 1101 ${cli.call_ms.toFixed(0)} ms, medpos --help ${cli.help_ms.toFixed(0)} ms, node -e 0 ${cli.node_ms.toFixed(0)} ms: ${cli.cli_call_vs_node.toFixed(2)}x and ${cli.cli_help_vs_node.toFixed(2)}x`);
+  } catch (err) {
+    figures.cli = { failed: (err as Error).message.slice(0, 400) };
+  }
+  progress.tick(1);
 } finally {
+  progress.done();
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -205,6 +220,12 @@ const fuzzFailures = Object.values(figures.hostile as Record<string, { failures:
 if (fuzzFailures) {
   say(`bench: ${fuzzFailures} hostile-input properties failed (see above)`);
   process.exitCode = 1;
+}
+for (const figure of ['card', 'scanner', 'cli'] as const) {
+  if (figures[figure]?.failed) {
+    say(`bench: the ${figure} figure failed: ${figures[figure].failed}`);
+    process.exitCode = 1;
+  }
 }
 if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
 if (values.svg) writeFileSync(values.svg, chart(figures));
@@ -215,11 +236,11 @@ function table(f: Figures): string {
     ['(b) in-memory settlements/s', f.memory!.medpos_per_s.toFixed(0), f.memory!.raw_per_s.toFixed(0), f.memory!.ratio.toFixed(3)],
     [`(c) latency ms, ${f.latency!.rows_small} vs ${f.latency!.rows_large} rows`, f.latency!.ms_small.toFixed(2), f.latency!.ms_large.toFixed(2), f.latency!.growth.toFixed(2)],
     ['(d) replay steps/s', f.replay!.steps_per_s.toFixed(0), '', ''],
-    f.scanner?.skipped
-      ? ['(e) scanner scans/s (pty)', `skipped: ${f.scanner.skipped}`, '', '']
+    f.scanner?.skipped || f.scanner?.failed
+      ? ['(e) scanner scans/s (pty)', f.scanner.failed ? `FAILED: ${f.scanner.failed}` : `skipped: ${f.scanner.skipped}`, '', '']
       : ['(e) scanner scans/s (pty), driver vs bare serialport', f.scanner.driver_scans_per_s.toFixed(0), f.scanner.bare_scans_per_s.toFixed(0), f.scanner.ratio.toFixed(3)],
-    ...(f.card?.skipped
-      ? [['(e) card', `skipped: ${f.card.skipped}`, '', '']]
+    ...(f.card?.skipped || f.card?.failed
+      ? [['(e) card', f.card.failed ? `FAILED: ${f.card.failed}` : `skipped: ${f.card.skipped}`, '', '']]
       : [
           [`(e) card insertion to identity ms (${f.card.apdus} APDUs; pcscd polls every 400 ms)`, Number(f.card.insertToIdentityMs).toFixed(1), '', ''],
           ['(e) card read ms, driver vs a bare pcsclite loop of the same APDUs', Number(f.card.driverReadMs).toFixed(2), Number(f.card.bareLoopMs).toFixed(2), (Number(f.card.bareLoopMs) / Number(f.card.driverReadMs)).toFixed(3)],
@@ -230,7 +251,14 @@ function table(f: Figures): string {
       h.cases_per_s.toFixed(0),
       '',
     ]),
+    ...(f.cli?.failed
+      ? [['(h) the command line', `FAILED: ${f.cli.failed}`, '', '']]
+      : [
+          ['(h) `medpos call 1101` ms, vs `node -e 0`', f.cli!.call_ms.toFixed(0), f.cli!.node_ms.toFixed(0), f.cli!.cli_call_vs_node.toFixed(2)],
+          ['(h) `medpos --help` ms, vs `node -e 0`', f.cli!.help_ms.toFixed(0), f.cli!.node_ms.toFixed(0), f.cli!.cli_help_vs_node.toFixed(2)],
+        ]),
   ];
+  // (h)'s ratio is medpos's wall time over node's (the targets: call within 3, help within 2)
   // ratio: the baseline's cost over medpos's (1.0 = no overhead; (c) is the growth of latency instead)
   const head = '| figure | medpos | baseline | ratio |\n|---|---|---|---|';
   return [head, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');

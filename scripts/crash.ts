@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { FixedClock } from '../src/core/clock.ts';
 import { createPlatform, initDatabase } from '../src/app.ts';
 import { SqliteLedger } from '../src/ledger/sqlite.ts';
+import { startProgress } from '../src/cli/progress.ts';
 
 type Check = { ok: true } | { ok: false; why: string };
 
@@ -42,7 +43,7 @@ export async function checkLedger(ledger: SqliteLedger, opening: Map<string, num
   return { ok: true };
 }
 
-export async function crashTest(kills: number, seed: number, log: (s: string) => void): Promise<Check & { kills: number; records: number }> {
+export async function crashTest(kills: number, seed: number, log: (s: string) => void, onKill?: (done: number) => void): Promise<Check & { kills: number; records: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'medpos-crash-'));
   const db = join(dir, 'crash.db');
   let rng = seed >>> 0 || 1;
@@ -68,6 +69,7 @@ export async function crashTest(kills: number, seed: number, log: (s: string) =>
         const again = await checkLedger(ledger, opening, openingCounters);
         if (!again.ok) return { ...again, why: `after the retry: ${again.why}`, kills: k + 1, records: await ledger.settlementCount() };
       }
+      onKill?.(k + 1);
       if ((k + 1) % 25 === 0) log(`crash: ${k + 1} kills, ${await ledger.settlementCount()} records, all invariants hold`);
     }
     const records = await ledger.settlementCount();
@@ -111,7 +113,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write('usage: npm run crash -- --kills N [--seed S]\n');
     process.exit(2);
   }
-  const r = await crashTest(kills, seed, (s) => process.stderr.write(`${s}\n`));
+  const progress = startProgress('crash: kills', { total: kills });
+  const r = await crashTest(kills, seed, (s) => progress.print(s), () => progress.tick());
+  progress.done();
   process.stdout.write(`${JSON.stringify({ seed, ...r })}\n`);
   process.exit(r.ok ? 0 : 1);
 }

@@ -236,7 +236,7 @@ export async function runScenario(scenario: Scenario, baseDir: string, report: (
   return result;
 }
 
-function scenarioFiles(path: string): string[] {
+export function scenarioFiles(path: string): string[] {
   if (statSync(path).isDirectory()) {
     return readdirSync(path)
       .sort()

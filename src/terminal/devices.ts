@@ -198,8 +198,13 @@ export class Devices extends EventEmitter<DeviceEvents> {
       await this.feed.type(text);
       return 'pty';
     }
-    this.offer({ kind: classifyText(text), text, at: Date.now() });
+    this.keyboardScan(text);
     return 'direct';
+  }
+
+  /** A code a keyboard-wedge scanner typed into the page: the same pipeline and guard as a serial line. */
+  keyboardScan(text: string): void {
+    this.offer({ kind: classifyText(text), text, at: Date.now() });
   }
 
   // --- cards ------------------------------------------------------------------------------

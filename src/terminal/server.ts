@@ -180,6 +180,7 @@ function buildApp(t: Terminal, devices: Devices, tester: boolean): FastifyInstan
   const html = page(t.institution, t.config.terminalId, tester);
   const assets: Record<string, { type: string; body: string }> = {
     '/app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.js'), 'utf8') },
+    '/wedge.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'wedge.js'), 'utf8') },
     '/app.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.css'), 'utf8') },
   };
 
@@ -335,6 +336,10 @@ function buildApp(t: Terminal, devices: Devices, tester: boolean): FastifyInstan
   app.post('/api/virtual/ecert', async (req, reply) => {
     const b = parse(schemas.ecert, req.body, 'body');
     return ok(reply, await t.showEcert(b.psn_no, b.age_s));
+  });
+  app.post('/api/scanner/keyboard', async (req, reply) => {
+    devices.keyboardScan(parse(schemas.scan, req.body, 'body').text);
+    return ok(reply, { via: 'keyboard' });
   });
   app.post('/api/virtual/scan', async (req, reply) => ok(reply, { via: await devices.typeScan(parse(schemas.scan, req.body, 'body').text) }));
   app.post('/api/tester/clock', async (req, reply) => ok(reply, t.moveClock(parse(schemas.clock, req.body, 'body'))));

@@ -1,6 +1,8 @@
 // medpos cashier page: plain modern JavaScript, no build step, no network beyond this terminal.
 // The server owns the checkout; this page renders what the API and the event stream say.
 
+import { watchKeyboardWedge } from './wedge.js';
+
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => [...document.querySelectorAll(sel)];
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -542,4 +544,7 @@ function connect() {
 
 wire();
 connect();
+// A keyboard-wedge scan goes where a serial scanner's line goes: the terminal routes it (and its
+// stale-scan guard drops it when no checkout is waiting).
+watchKeyboardWedge((text) => act(() => api('POST', '/api/scanner/keyboard', { text })));
 act(loadFixtures);
