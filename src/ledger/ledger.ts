@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS ecert_uses (
 `;
 
 /** A settlement record is in force unless reversed (2601) or, for a settlement, cancelled by a cancellation in force. */
-const IN_FORCE = (s: string) => `(
+export const IN_FORCE = (s: string) => `(
   NOT EXISTS (SELECT 1 FROM settlements r WHERE r.kind = 'reversal' AND r.init_setl_id = ${s}.setl_id)
   AND (${s}.kind <> 'settle' OR NOT EXISTS (
     SELECT 1 FROM settlements c WHERE c.kind = 'cancel' AND c.init_setl_id = ${s}.setl_id
@@ -125,7 +125,7 @@ export interface SettlementRecord extends Amounts {
 }
 
 /** The fields of a settlement record that its hash covers: all but its position and the chain itself. */
-const RECORD_FIELDS = [
+export const RECORD_FIELDS = [
   'setl_id', 'kind', 'init_setl_id', 'mdtrt_id', 'psn_no', 'insutype', 'psn_type', 'clr_type', 'clr_optins', 'fixmedins_code',
   'med_type', 'setl_time', 'setl_date', 'year', ...AMOUNT_FIELDS, 'balc', 'mdtrt_cert_type', 'pool_prop_selfpay', 'msgid',
 ] as const satisfies readonly (keyof SettlementRecord)[];
