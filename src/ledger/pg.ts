@@ -140,11 +140,23 @@ class PgLedger implements LedgerStore, TxHost {
 
   async connect(): Promise<pg.PoolClient> {
     if (this.closed) throw new Error(`the ledger at ${this.location} is closed`);
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (err) {
       throw this.unavailable(err);
     }
+    // A connection that breaks between queries (server shutdown) says so as an 'error' event; the
+    // next query fails too and is handled there, but the event unheard would end the process.
+    const onError = (err: Error) => log.debug({ err: err.message }, 'a PostgreSQL connection in use failed');
+    client.on('error', onError);
+    const release = client.release.bind(client);
+    client.release = (destroy?: boolean | Error) => {
+      client.off('error', onError);
+      client.release = release;
+      release(destroy);
+    };
+    return client;
   }
 
   private unavailable(err: unknown): unknown {
@@ -161,12 +173,23 @@ class PgLedger implements LedgerStore, TxHost {
   }
 
   private async run<T>(fn: (tx: PgTx) => Promise<T>, begin = 'BEGIN ISOLATION LEVEL READ COMMITTED'): Promise<T> {
+    let staleConnections = 0;
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect();
       const tx = new PgTx(client, this);
       let broken = false;
       try {
-        await client.query(begin);
+        try {
+          await client.query(begin);
+        } catch (err) {
+          // an idle connection that died with a restarted server: nothing was sent, so another connection may try
+          if (unreachable(err) && ++staleConnections <= this.pool.options.max) {
+            broken = true;
+            attempt--;
+            continue;
+          }
+          throw err;
+        }
         const result = await fn(tx);
         // a database error the caller caught and went on from has aborted the transaction: COMMIT would only roll it back
         if (tx.failure) throw tx.failure;

@@ -51,6 +51,9 @@ export interface PgCluster {
   asSuperuser<T = Record<string, unknown>>(database: string, sql: string, params?: unknown[]): Promise<T[]>;
   /** Stops the server (fast shutdown) and starts it again on the same port and data. */
   restart(): Promise<void>;
+  /** Stops the server (fast shutdown), keeping its data, until resume(). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
   readonly log: () => string;
 }
@@ -154,6 +157,12 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
     asSuperuser,
     async restart() {
       stopNow('fast');
+      start();
+    },
+    async pause() {
+      stopNow('fast');
+    },
+    async resume() {
       start();
     },
     async stop() {

@@ -3,7 +3,7 @@
  * starts itself; without the server binaries it skips with the reason printed, unless
  * MEDPOS_PG=required.
  */
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pgAvailable, startPgCluster, type PgCluster } from '../helpers/pg-cluster.ts';
 import { ledgerContract, type EngineHarness } from './contract.ts';
 import { pgHarness } from './pg-harness.ts';
@@ -20,6 +20,8 @@ afterAll(async () => {
 
 const engines: EngineHarness[] = [...(withPg ? [pgHarness(() => cluster!)] : [])];
 
-describe.each(engines.map((h) => [h.engine, h] as const))('the ledger on %s', (_engine, harness) => {
+// The SQLite engine joins this list once its ledger speaks LedgerStore (open.ts): the same suite, one more harness.
+if (engines.length === 0) describe.skip('the ledger contract: no engine available here (see the warning above)', () => it('runs on every engine', () => undefined));
+else describe.each(engines.map((h) => [h.engine, h] as const))('the ledger on %s', (_engine, harness) => {
   ledgerContract(harness);
 });
