@@ -155,6 +155,47 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
     }
   });
 
+  it('chains every record once, in seq order, when three servers append and seal at once', async () => {
+    const { url, store } = await ledgerWithWorld();
+    const others = [await openPgLedger(url), await openPgLedger(url)];
+    const stores = [store, ...others];
+    try {
+      const persons = [...store.world().persons.values()].filter((p) => p.insuinfo.some((i) => i.insutype === '310')).map((p) => p.baseinfo.psn_no);
+      let sealing = true;
+      const sealers = stores.map(async (s) => {
+        let sealed = 0;
+        while (sealing) sealed += await s.seal();
+        return sealed;
+      });
+      const appended = await Promise.all(
+        Array.from({ length: 24 }, async (_, k) => {
+          const s = stores[k % 3]!;
+          for (let i = 0; i < 5; i++) {
+            const psn = persons[(k + i) % persons.length]!;
+            await s.transaction(async (tx) => {
+              const r = { ...rec(1, 0), psn_no: psn, acct_pay: 0, psn_part_amt: 0, psn_cash_pay: 1, balc: await tx.balance(psn) };
+              await tx.appendSettlement(r, [], []);
+            });
+          }
+          return 5;
+        }),
+      );
+      sealing = false;
+      const sealedBySealers = (await Promise.all(sealers)).reduce((a, b) => a + b, 0);
+      const rest = (await Promise.all(stores.map((s) => s.seal()))).reduce((a, b) => a + b, 0);
+      const total = appended.reduce((a, b) => a + b, 0);
+      expect(sealedBySealers + rest).toBeLessThanOrEqual(total); // the timers sealed the others
+      expect(await unsealed(url)).toBe(0);
+      expect(await store.verifyChain()).toEqual({ ok: true, records: total });
+      const chain = await rawQuery(url, 'SELECT seq, prev_hash, hash FROM settlements ORDER BY seq');
+      chain.forEach((row, i) => i > 0 && expect(row.prev_hash).toBe(chain[i - 1]!.hash));
+      expect((await rawQuery(url, "SELECT value FROM meta WHERE key = 'chain_head'"))[0]!.value).toBe(chain.at(-1)!.hash);
+    } finally {
+      for (const o of others) await o.close();
+      await store.close();
+    }
+  });
+
   it('shows a record whose seal was removed', async () => {
     const { url, store } = await ledgerWithWorld();
     try {
