@@ -13,8 +13,15 @@ import { WORLDS } from '../helpers.ts';
 /** A fresh, empty ledger of one engine, and ways to reach it again. */
 export interface FreshLedger {
   store: LedgerStore;
-  /** Another handle on the same ledger (another connection, or pool). */
+  /** Another handle on the same ledger, opened anew (used one after the other with `store`). */
   open(): Promise<LedgerStore>;
+  /**
+   * A second handle whose transactions may run at the same time as `store`'s in this process: on
+   * PostgreSQL another pool of connections (another server, as far as the database can tell); on
+   * SQLite, whose connections wait for each other synchronously, `store` itself behind a close that
+   * does nothing.
+   */
+  sibling(): Promise<LedgerStore>;
   /** Runs one statement behind the ledger's back, `?` for parameters (tampering, inspection). */
   raw(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
 }
@@ -305,7 +312,7 @@ export function ledgerContract(h: EngineHarness): void {
   describe('under concurrency', () => {
     it('applies one msgid once when many transactions carry it at once, and all answer the stored response', async () => {
       const f = await loaded(h);
-      const other = await f.open();
+      const other = await f.sibling();
       try {
         const msgid = 'SAME-MSGID-1';
         const handle = (store: LedgerStore, n: number) =>
@@ -329,7 +336,7 @@ export function ledgerContract(h: EngineHarness): void {
 
     it('never overdraws one account under 16 concurrent debits, and loses no update', async () => {
       const f = await loaded(h);
-      const other = await f.open();
+      const other = await f.sibling();
       try {
         // 李国栋 has 35.60: sixteen debits of 3.00 can take eleven of them
         const results = await Promise.all(Array.from({ length: 16 }, (_, n) => (n % 2 ? other : f.store).transaction((tx) => debit(tx, P.liGuodong, 300))));
@@ -346,7 +353,7 @@ export function ledgerContract(h: EngineHarness): void {
 
     it('lets one family settle from each other\'s accounts at once: no deadlock reaches the caller, no account overdrawn', async () => {
       const f = await loaded(h);
-      const other = await f.open();
+      const other = await f.sibling();
       try {
         // 王丽华 pays from her own and then 李建国's account; 李建国 from his own and then hers: opposite orders
         const pay = (store: LedgerStore, patient: string, donor: string) =>
@@ -372,7 +379,7 @@ export function ledgerContract(h: EngineHarness): void {
 
     it('claims a request nonce once per paasid within ten minutes, however many ask at once', async () => {
       const f = await h.fresh();
-      const other = await f.open();
+      const other = await f.sibling();
       try {
         const t = 1_790_000_000;
         const claims = await Promise.all(Array.from({ length: 8 }, (_, n) => (n % 2 ? other : f.store).transaction((tx) => tx.claimNonce('paas-1', 'nonce-1', t))));
@@ -408,7 +415,7 @@ export function ledgerContract(h: EngineHarness): void {
 
     it('verifies a ledger nobody touched, after records from many connections at once', async () => {
       const f = await loaded(h);
-      const other = await f.open();
+      const other = await f.sibling();
       try {
         await Promise.all(Array.from({ length: 24 }, (_, n) => (n % 2 ? other : f.store).transaction((tx) => debit(tx, n % 3 ? P.li : P.chen, 100 + n))));
         expect(await f.store.verifyChain()).toEqual({ ok: true, records: 24 });

@@ -28,7 +28,7 @@ export function pgHarness(cluster: () => PgCluster): EngineHarness {
     engine: 'postgres',
     async fresh(): Promise<FreshLedger> {
       const url = await cluster().createDatabase();
-      return { store: await openPgLedger(url), open: () => openPgLedger(url), raw: (sql, params) => rawQuery(url, sql, params) };
+      return { store: await openPgLedger(url), open: () => openPgLedger(url), sibling: () => openPgLedger(url), raw: (sql, params) => rawQuery(url, sql, params) };
     },
     async otherSchema() {
       const url = await cluster().createDatabase();
