@@ -364,7 +364,8 @@ class PgLedger implements LedgerStore, TxHost {
     if (this.sealTimer) clearTimeout(this.sealTimer);
     this.sealTimer = undefined;
     try {
-      if (this.unsealed) await this.seal();
+      // what was written is committed: a seal that fails now is made by the next one, by any process
+      if (this.unsealed) await this.seal().catch((err) => log.warn({ err: (err as Error).message }, 'could not seal settlement records before closing; the next seal will'));
       await Promise.allSettled([...this.background]);
     } finally {
       this.closed = true;
