@@ -3,6 +3,7 @@
  * chain after commit (by a timer, on close, and never while an appender is still in flight), the
  * server going away and coming back. The rest is the contract (contract.test.ts).
  */
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWorld, readWorldFiles } from '../../src/core/world.ts';
 import { openPgLedger, redactUrl } from '../../src/ledger/pg.ts';
@@ -196,6 +197,24 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
     }
   });
 
+  it('four server processes settling for one family at once: no overdraft, every debit in an answer, every record sealed by the time they exit', async () => {
+    const { url, store } = await ledgerWithWorld();
+    await store.close();
+    const all = (await Promise.all([1, 2, 3, 4].map((id) => worker(url, id, 30)))).flat();
+    expect(all).toHaveLength(120);
+    const after = await openPgLedger(url);
+    try {
+      const [wang, li] = await after.transaction(async (tx) => [await tx.balance('44030000000000000001'), await tx.balance('44030000000000000002')]);
+      const paid = all.reduce((s, r) => s + r.acct_pay, 0);
+      expect(paid).toBe(12000 + 286050); // 120 x 30.00 asks for more than there is: both accounts run dry exactly
+      expect([wang, li]).toEqual([0, 0]);
+      expect(await unsealed(url)).toBe(0); // each process sealed its records before it exited
+      expect(await after.verifyChain()).toEqual({ ok: true, records: 120 });
+    } finally {
+      await after.close();
+    }
+  }, 120_000);
+
   it('shows a record whose seal was removed', async () => {
     const { url, store } = await ledgerWithWorld();
     try {
@@ -229,6 +248,18 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
     }
   });
 });
+
+function worker(url: string, id: number, count: number): Promise<{ msgid: string; acct_pay: number }[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/ledger/pg-worker.ts', url, String(id), String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${id} exited ${code}: ${err}`))));
+  });
+}
 
 /** Runs fn while the server is stopped, then starts it again. */
 async function stopped(fn: () => Promise<void>): Promise<void> {
