@@ -215,6 +215,17 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
     }
   }, 120_000);
 
+  it('draws numbers of a new named sequence from many servers at once, each once', async () => {
+    const url = await cluster.createDatabase();
+    const stores = [await openPgLedger(url), await openPgLedger(url)];
+    try {
+      const drawn = await Promise.all(Array.from({ length: 16 }, (_, k) => stores[k % 2]!.transaction((tx) => tx.nextSeq('first_use'))));
+      expect([...drawn].sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+
   it('shows a record whose seal was removed', async () => {
     const { url, store } = await ledgerWithWorld();
     try {
