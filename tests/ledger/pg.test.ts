@@ -226,6 +226,20 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
     }
   });
 
+  it('purges request nonces older than the window, now and then, and keeps the fresh ones', async () => {
+    const url = await cluster.createDatabase();
+    const store = await openPgLedger(url);
+    const t = 1_790_000_000;
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < 499; i++) await tx.claimNonce('paas', `old-${i}`, t);
+      // a purge is due every 500 claims: among the next 501 at least one falls due, at t + 1000
+      for (let i = 0; i < 501; i++) await tx.claimNonce('paas', `new-${i}`, t + 1000);
+    });
+    await store.close(); // waits for the purge
+    expect(await rawQuery(url, 'SELECT count(*) AS n FROM request_nonces WHERE at = ?', [t])).toEqual([{ n: '0' }]);
+    expect(await rawQuery(url, 'SELECT count(*) AS n FROM request_nonces WHERE at = ?', [t + 1000])).toEqual([{ n: '501' }]);
+  });
+
   it('shows a record whose seal was removed', async () => {
     const { url, store } = await ledgerWithWorld();
     try {
