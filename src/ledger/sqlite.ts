@@ -11,10 +11,10 @@ import { Serial } from '../core/serial.ts';
 import { parseWorld, WorldIndex, type World } from '../core/world.ts';
 import type { Fen } from '../core/money.ts';
 import { chainHash, chainWalker, GENESIS_HASH, IN_FORCE, RECORD_FIELDS, recordValues, type ChainedRow, type Debit, type FeeLineRow, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
-import type { ChainVerdict, LedgerStore, LedgerTx } from './types.ts';
+import { NONCE_WINDOW_SECONDS, type ChainVerdict, type LedgerStore, type LedgerTx } from './types.ts';
 
 /** Bumped whenever SCHEMA changes shape. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,6 +89,11 @@ CREATE TABLE IF NOT EXISTS ecert_uses (
   nonce TEXT PRIMARY KEY, psn_no TEXT NOT NULL, token TEXT NOT NULL UNIQUE, fixmedins_code TEXT NOT NULL,
   used_at INTEGER NOT NULL, token_expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS request_nonces (
+  paasid TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL,
+  PRIMARY KEY (paasid, nonce)
+);
+CREATE INDEX IF NOT EXISTS request_nonces_at ON request_nonces (at);
 `;
 
 const INSERT_SETTLEMENT = `INSERT INTO settlements (${RECORD_FIELDS.join(', ')}, prev_hash, hash) VALUES (${RECORD_FIELDS.map(() => '?').join(', ')}, ?, ?)`;
@@ -244,6 +249,11 @@ export class SqliteLedger implements LedgerStore {
     });
   }
 
+  /** Each record is chained as it is appended: nothing is ever left to seal. */
+  async seal(): Promise<number> {
+    return 0;
+  }
+
   async close(): Promise<void> {
     await this.queue.run(() => {
       if (this.conn.open) this.conn.close();
@@ -280,6 +290,18 @@ class SqliteTx implements LedgerTx {
       .stmt('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value')
       .get(name) as { value: number };
     return row.value;
+  }
+
+  /** As on PostgreSQL: a new nonce, or one last claimed at least the window ago, is claimed; a fresher one is not. */
+  async claimNonce(paasid: string, nonce: string, atUnixSeconds: number): Promise<boolean> {
+    const claimed = this
+      .stmt(
+        `INSERT INTO request_nonces (paasid, nonce, at) VALUES (?, ?, ?)
+         ON CONFLICT (paasid, nonce) DO UPDATE SET at = excluded.at WHERE request_nonces.at <= excluded.at - ?
+         RETURNING 1 AS claimed`,
+      )
+      .get(paasid, nonce, atUnixSeconds, NONCE_WINDOW_SECONDS);
+    return claimed !== undefined;
   }
 
   async ecertUsed(nonce: string): Promise<boolean> {

@@ -9,6 +9,17 @@ import type { Debit, FeeLineRow, SettlementRecord, StoredMessage, Visit } from '
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** How long a request nonce stays claimed. */
+export const NONCE_WINDOW_SECONDS = 600;
+
+/** The database cannot be reached (down, restarting, connection lost): nothing was applied unless a COMMIT was in flight. */
+export class LedgerUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LedgerUnavailable';
+  }
+}
+
 export type ChainVerdict = { ok: true; records: number } | { ok: false; records: number; seq: number | null; setl_id: string | null; problem: string };
 
 /** What one transaction may do. Every method runs inside the transaction it was handed to. */
@@ -25,6 +36,11 @@ export interface LedgerTx {
   saveMessage(m: StoredMessage & { at: string }): Promise<void>;
   recordAttempt(a: { msgid: string | null; infno: string | null; err_code: string; err_msg: string; at: string }): Promise<number>;
   recordSignIn(s: { sign_no: string; fixmedins_code: string; opter_no: string | null; at: string; msgid: string }): Promise<void>;
+  /**
+   * Claims a signed request's nonce (x-tif-nonce) for a paasid: true, and recorded, when it was not
+   * claimed in the last NONCE_WINDOW_SECONDS; false when it was. `atUnixSeconds` is the real clock.
+   */
+  claimNonce(paasid: string, nonce: string, atUnixSeconds: number): Promise<boolean>;
 
   ecertUsed(nonce: string): Promise<boolean>;
   recordEcertUse(u: { nonce: string; psn_no: string; token: string; fixmedins_code: string; used_at: number; token_expires_at: number }): Promise<void>;
@@ -64,7 +80,13 @@ export interface LedgerStore {
   /** Loads a world into an empty ledger: opening balances, this year's counters from `ytd`, the platform's key. */
   loadWorld(raw: Record<string, unknown>, world: World, year: number, platformKey: Buffer): Promise<void>;
   settlementCount(): Promise<number>;
-  /** Walks the hash chain of settlement records. */
+  /**
+   * Chains every committed, unsealed settlement record into the hash chain; returns how many. The
+   * SQLite engine chains each record as it appends it (returns 0); PostgreSQL seals shortly after
+   * commit by itself, and on close; call it where a record must be tamper-evident now.
+   */
+  seal(): Promise<number>;
+  /** Walks the hash chain of settlement records (after sealing). */
   verifyChain(): Promise<ChainVerdict>;
   close(): Promise<void>;
 }
