@@ -110,6 +110,7 @@ export interface NewFiling {
 
 /** 2503's checks, in the spec's order, against the person's filings (the world's and 2503's). */
 export function checkNewFiling(world: WorldIndex, person: Person, f: NewFiling, existing: Iterable<FilingFacts>): ChronicRule {
+  if (f.enddate !== null && f.enddate < f.begndate) throw new Refusal('malformed_input', 'enddate is before begndate');
   activeInsurance(person, f.insutype);
   const policy = world.chronicPolicy(f.insutype);
   if (!policy) throw new Refusal('policy_missing', `the policy has no chronic diseases for insutype ${f.insutype}`);
@@ -120,7 +121,6 @@ export function checkNewFiling(world: WorldIndex, person: Person, f: NewFiling, 
       throw new Refusal('chronic_already_filed', `the person already has filing ${g.trt_dcla_detl_sn} of ${f.opsp_dise_code} for a period that overlaps`);
     }
   }
-  if (f.enddate !== null && f.enddate < f.begndate) throw new Refusal('malformed_input', 'enddate is before begndate');
   return rule;
 }
 

@@ -99,7 +99,7 @@ const chronicPolicy = z.record(
 /** yyyy-MM-dd or yyyy-MM-dd HH:mm:ss, as identities carry them. */
 const dateOrTime = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/, 'must be yyyy-MM-dd or yyyy-MM-dd HH:mm:ss')
+  .regex(/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/, { error: 'must be yyyy-MM-dd or yyyy-MM-dd HH:mm:ss', abort: true })
   .refine((s) => isRealDate(s.slice(0, 10)) && (s.length === 10 || /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/.test(s.slice(11))), 'is not a real date or time');
 
 const yuanUsed = nonNegativeYuan.optional();
