@@ -79,9 +79,9 @@ export function planUpload(lines: readonly UploadLine[], stored: StoredLines, it
     const k = key(l.mdtrt_id, sn);
     if (added.has(k) || stored.line(l.mdtrt_id, sn)) throw new Refusal('duplicate_feedetl_sn', `line ${sn}: visit ${l.mdtrt_id} already has a line ${sn}`);
 
-    let stored1: StoredFeeLine;
+    let row: StoredFeeLine;
     if (!refund) {
-      stored1 = {
+      row = {
         mdtrt_id: l.mdtrt_id,
         feedetl_sn: sn,
         init_feedetl_sn: null,
@@ -99,8 +99,8 @@ export function planUpload(lines: readonly UploadLine[], stored: StoredLines, it
       if (l.amount !== expected) {
         throw new Refusal('line_amount_mismatch', `line ${sn}: a refund line's det_item_fee_sumamt must be -(price x |count|) = ${yuanText(expected)}, not ${yuanText(l.amount)}`);
       }
-      const ok = key(l.mdtrt_id, initSn);
-      const original = added.get(ok) ?? stored.line(l.mdtrt_id, initSn);
+      const originalKey = key(l.mdtrt_id, initSn);
+      const original = added.get(originalKey) ?? stored.line(l.mdtrt_id, initSn);
       if (!original || !original.live || original.init_feedetl_sn !== null) {
         throw new Refusal('refund_line_unknown', `line ${sn}: visit ${l.mdtrt_id} has no live positive line ${initSn} to refund`);
       }
@@ -108,17 +108,17 @@ export function planUpload(lines: readonly UploadLine[], stored: StoredLines, it
       if (original.med_list_codg !== l.med_list_codg || original.pricE4 !== l.pricE4) {
         throw new Refusal('refund_mismatch', `line ${sn}: a refund line must have its original's med_list_codg and pric`);
       }
-      const refunded = (refundedHere.get(ok) ?? 0) + (added.has(ok) ? 0 : stored.refundedCntE4(l.mdtrt_id, initSn));
+      const refunded = (refundedHere.get(originalKey) ?? 0) + (added.has(originalKey) ? 0 : stored.refundedCntE4(l.mdtrt_id, initSn));
       if (-l.cntE4 > original.cntE4 - refunded) {
         throw new Refusal('refund_exceeds', `line ${sn}: refunds of line ${initSn} would exceed its count (${original.cntE4 / 10_000}, ${refunded / 10_000} already refunded)`);
       }
-      refundedHere.set(ok, (refundedHere.get(ok) ?? 0) - l.cntE4);
+      refundedHere.set(originalKey, (refundedHere.get(originalKey) ?? 0) - l.cntE4);
       const positive = splitLine(
         { feedetl_sn: sn, med_list_codg: l.med_list_codg, pricE4: l.pricE4, cntE4: -l.cntE4, amount: -l.amount, hosp_appr_flag: original.hosp_appr_flag },
         item(l.med_list_codg),
         original.split_date,
       );
-      stored1 = {
+      row = {
         mdtrt_id: l.mdtrt_id,
         feedetl_sn: sn,
         init_feedetl_sn: initSn,
@@ -132,8 +132,8 @@ export function planUpload(lines: readonly UploadLine[], stored: StoredLines, it
         settled: false,
       };
     }
-    added.set(k, stored1);
-    out.push(stored1);
+    added.set(k, row);
+    out.push(row);
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * -> every fund in order, account, mutual aid, cash, and the counter deltas of section 6.
  * 2303 and 2304 both call it, so a trial computes exactly what the settlement would.
  */
-import { zeroCounters, type CounterDeltas, type YearCounters } from './counters.ts';
+import { counterBounds, zeroCounters, type CounterDeltas, type CounterName, type YearCounters } from './counters.ts';
 import {
   bandedPay,
   CVLSERV_FUND,
@@ -188,4 +188,24 @@ function fund(type: string, field: FundPayment['field'], amount: Fen, left: Fen 
 /** setldetail: the funds that paid (> 0), in step order. */
 export function paidFunds(funds: readonly FundPayment[]): FundPayment[] {
   return funds.filter((f) => f.amount > 0);
+}
+
+const FUND_COUNTER: Readonly<Record<FundPayment['field'], CounterName>> = {
+  hifp_pay: 'ipt_fund_used',
+  hifob_pay: 'major_fund_used',
+  hifmi_pay: 'major_fund_used',
+  cvlserv_pay: 'cvlserv_used',
+  maf_pay: 'maf_used',
+};
+
+/**
+ * 2305's setldetail: the original's funds with amounts negated, each fund's cap left after the
+ * cancellation (its bound less the counter once the cancellation is applied; null without a cap).
+ */
+export function cancelledFunds(world: WorldIndex, original: Pick<InpatientSplit, 'funds' | 'deltas'>, countersAfter: Readonly<YearCounters>): FundPayment[] {
+  const bounds = counterBounds(world, original.deltas).counters;
+  return original.funds.map((f) => {
+    const bound = bounds[FUND_COUNTER[f.field]];
+    return { ...f, amount: f.amount === 0 ? 0 : -f.amount, capLeftAfter: bound === undefined ? null : Math.max(0, bound - countersAfter[FUND_COUNTER[f.field]]) };
+  });
 }

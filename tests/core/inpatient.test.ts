@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeChronicSplit } from '../../src/core/chronic.ts';
 import { openingCounters, addCounters, negateDeltas, zeroCounters, type YearCounters } from '../../src/core/counters.ts';
-import { computeInpatientSplit, paidFunds, type AdmissionInForce, type InpatientSplit } from '../../src/core/inpatient.ts';
+import { cancelledFunds, computeInpatientSplit, paidFunds, type AdmissionInForce, type InpatientSplit } from '../../src/core/inpatient.ts';
 import { Refusal, type LineSplit } from '../../src/core/settle.ts';
 import type { WorldIndex } from '../../src/core/world.ts';
 import { worldIndex } from '../helpers.ts';
@@ -222,5 +222,20 @@ describe('the money of section 5 beyond the examples', () => {
     const s = settle(I, I1, LV3, lines());
     const before = openingCounters(I.persons.get(I1)!, '310').counters;
     expect(addCounters(addCounters(before, s.deltas.counters), negateDeltas(s.deltas).counters)).toEqual(before);
+  });
+});
+
+describe('2305 setldetail', () => {
+  it('negates the original funds and gives each cap left after the cancellation', () => {
+    const lines = uploadAll(I, [upload('1', '331000000010000', 82000, 1), upload('2', 'XL01EAI010A001', 2000, 10), upload('3', '110900001000000', 1500, 2)]);
+    const s = settle(I, I3, LV3, lines.map((l) => l.split));
+    const opening = openingCounters(I.persons.get(I3)!, '390').counters;
+    const rows = cancelledFunds(I, s, opening);
+    expect(paidFunds(s.funds).length).toBe(3);
+    expect(rows.map((f) => [f.fund_pay_type, f.amount, f.capLeftAfter])).toEqual([
+      ['390100', -6470750, 20000000],
+      ['390200', -2170475, 40000000 - 300000],
+      ['610100', -951143, 3000000 - 600000],
+    ]);
   });
 });
