@@ -7,7 +7,8 @@ import { zeroCounters } from './counters.ts';
 import { fundName, poolFundType, type FundPayment } from './funds.ts';
 import type { Fen } from './money.ts';
 import { activeInsurance, computeSplit, Refusal, type SettleRequest, type Split } from './settle.ts';
-import { periodsOverlap, type ChronicRule, type Person, type WorldIndex } from './world.ts';
+import { periodsOverlap } from './world-inpatient.ts';
+import type { ChronicRule, Person, WorldIndex } from './world.ts';
 
 export const CHRONIC_MED_TYPE = '14';
 

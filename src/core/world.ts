@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { nonNegativeYuan, ratio } from './money.ts';
+import { date, hospLv, isRealDate, nonEmpty, ratioTable } from './world-fields.ts';
+import { chronicPolicy, crossCheckInpatient, dateOrTime, filing, inpatientPolicy, inpatientYtd, type ChronicPolicy, type Filing, type InpatientPolicy } from './world-inpatient.ts';
 
 /**
  * A world in format medpos-world/1 (shared/spec/world.md): the region's policy, institutions,
@@ -9,17 +11,10 @@ import { nonNegativeYuan, ratio } from './money.ts';
  * converted to integer fen and ratios to parts per 10 000 at this boundary.
  */
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date yyyy-MM-dd').refine(isRealDate, 'is not a real date');
 const code = (len: number) => z.string().length(len, `must be ${len} characters`);
-const nonEmpty = z.string().min(1, 'must not be empty').max(200, 'is too long');
-
-export function isRealDate(s: string): boolean {
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
+export { isRealDate };
 
 export const RELATIONS = ['spouse', 'parent', 'child', 'sibling', 'grandparent', 'grandchild'] as const;
-const hospLv = z.enum(['1', '2', '3']);
 
 const institution = z
   .strictObject({
@@ -33,97 +28,6 @@ const institution = z
     message: 'hosp_lv is required for hospitals',
     path: ['hosp_lv'],
   });
-
-/** Ratios by psn_type (or "default"), then by hosp_lv: the shape of every pooled-fund ratio. */
-const ratioTable = z.record(z.string().regex(/^(\d{2}|default)$/, 'must be a 2-digit psn_type or "default"'), z.partialRecord(hospLv, ratio));
-
-// ---- inpatient.md "Additions to world.md": inpatient policy, further funds, chronic diseases (issue 12) ----
-
-const fundPayType = z.string().regex(/^\d{6}$/, 'must be a 6-digit fund_pay_type');
-const diseCode = z.string().regex(/^[0-9A-Za-z.-]{1,30}$/, 'must be a disease code (1 to 30 letters, digits, "." or "-")');
-
-/** Large-amount (310) or serious-illness (390) fund: bands of the in-scope self-burden above a threshold. */
-const majorIllness = z
-  .strictObject({
-    threshold: nonNegativeYuan,
-    bands: z.array(z.strictObject({ upto: nonNegativeYuan.nullable(), ratio })).min(1, 'must list at least one band'),
-    cap: nonNegativeYuan.nullable().default(null),
-    fund_pay_type: fundPayType.optional(),
-  })
-  .superRefine((m, ctx) => {
-    let lower = m.threshold;
-    m.bands.forEach((b, k) => {
-      const path = ['bands', k, 'upto'];
-      if (b.upto === null) {
-        if (k !== m.bands.length - 1) ctx.addIssue({ code: 'custom', message: 'only the last band may be open-ended (upto null)', path });
-        return;
-      }
-      if (b.upto <= lower) ctx.addIssue({ code: 'custom', message: k === 0 ? 'must be above the threshold' : 'must be above the previous band\'s upto', path });
-      lower = b.upto;
-    });
-  });
-
-const cvlservPolicy = z.strictObject({
-  ratio: z.record(z.string().regex(/^(\d{2}|default)$/, 'must be a 2-digit psn_type or "default"'), ratio),
-  cap: nonNegativeYuan,
-});
-
-const mafRule = z.strictObject({ psn_idet_type: z.string().min(1).max(10), ratio, cap: nonNegativeYuan });
-
-const inpatientPolicy = z.strictObject({
-  deductible: z.strictObject({ '1': nonNegativeYuan, '2': nonNegativeYuan, '3': nonNegativeYuan }),
-  repeat_dedc_ratio: ratio.default(10_000),
-  ratio: ratioTable,
-  cap: nonNegativeYuan,
-  major_illness: majorIllness.optional(),
-  cvlserv: cvlservPolicy.optional(),
-  maf: z
-    .array(mafRule)
-    .superRefine((rules, ctx) => {
-      const seen = new Map<string, number>();
-      rules.forEach((r, k) => {
-        const first = seen.get(r.psn_idet_type);
-        if (first !== undefined) ctx.addIssue({ code: 'custom', message: `duplicates [${first}] (${r.psn_idet_type})`, path: [k, 'psn_idet_type'] });
-        else seen.set(r.psn_idet_type, k);
-      });
-    })
-    .optional(),
-});
-
-/** Outpatient chronic and special diseases (med_type 14), per disease and year. */
-const chronicPolicy = z.record(
-  diseCode,
-  z.strictObject({ opsp_dise_name: nonEmpty.optional(), deductible: nonNegativeYuan, ratio: ratioTable, cap: nonNegativeYuan }),
-);
-
-/** yyyy-MM-dd or yyyy-MM-dd HH:mm:ss, as identities carry them. */
-const dateOrTime = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/, { error: 'must be yyyy-MM-dd or yyyy-MM-dd HH:mm:ss', abort: true })
-  .refine((s) => isRealDate(s.slice(0, 10)) && (s.length === 10 || /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/.test(s.slice(11))), 'is not a real date or time');
-
-const yuanUsed = nonNegativeYuan.optional();
-const inpatientYtd = {
-  ipt_cnt: z.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must not be negative').max(10_000, 'is too large').optional(),
-  ipt_fund_used: yuanUsed,
-  major_base: yuanUsed,
-  major_fund_used: yuanUsed,
-  cvlserv_used: yuanUsed,
-  maf_used: yuanUsed,
-  chronic: z.record(diseCode, z.strictObject({ dedc_used: yuanUsed, fund_used: yuanUsed })).optional(),
-};
-
-/** A chronic-disease filing (2503's record) the world starts with. */
-const filing = z.strictObject({
-  trt_dcla_detl_sn: z.string().regex(/^[0-9A-Za-z_-]{1,30}$/, 'must be 1 to 30 letters, digits, "_" or "-"'),
-  insutype: z.string().regex(/^\d{3}$/, 'must be a 3-digit insutype'),
-  opsp_dise_code: diseCode,
-  opsp_dise_name: nonEmpty.optional(),
-  begndate: date,
-  enddate: date.nullable().optional(),
-});
-
-// ---- end of the issue 12 additions to the schema ----
 
 const insutypePolicy = z.strictObject({
   deductible: nonNegativeYuan,
@@ -242,13 +146,7 @@ export type Person = z.infer<typeof person>;
 export type Insuinfo = Person['insuinfo'][number];
 export type Card = z.infer<typeof card>;
 export type InsutypePolicy = z.infer<typeof insutypePolicy>;
-export type RatioTable = z.infer<typeof ratioTable>;
-export type InpatientPolicy = z.infer<typeof inpatientPolicy>;
-export type MajorIllnessPolicy = z.infer<typeof majorIllness>;
-export type MafRule = z.infer<typeof mafRule>;
-export type ChronicPolicy = z.infer<typeof chronicPolicy>;
-export type ChronicRule = ChronicPolicy[string];
-export type Filing = z.infer<typeof filing>;
+export type { ChronicPolicy, ChronicRule, Filing, InpatientPolicy, MafRule, MajorIllnessPolicy, RatioTable } from './world-inpatient.ts';
 export type IdetInfo = Person['idetinfo'][number];
 export type YearToDate = NonNullable<Person['ytd']>[string];
 
@@ -384,49 +282,6 @@ function crossCheck(w: World): WorldProblem[] {
     if (item.enddate !== null && item.enddate < item.begndate) out.push({ file: 'catalog.json', path: `[${i}].enddate`, message: 'is before begndate' });
   });
   return out;
-}
-
-/** The issue 12 rules that span records or files: further funds, identities, chronic filings. */
-function crossCheckInpatient(w: World): WorldProblem[] {
-  const out: WorldProblem[] = [];
-  const insutypes = w.world.policy.insutype;
-  for (const [t, rules] of Object.entries(insutypes)) {
-    if (t !== '310' && rules.inpatient?.cvlserv) {
-      out.push({ file: 'world.json', path: `.policy.insutype.${t}.inpatient.cvlserv`, message: 'only employee insurance (310) has a civil-servant subsidy' });
-    }
-  }
-  const filingOwner = new Map<string, string>();
-  w.persons.forEach((p, i) => {
-    p.idetinfo.forEach((d, j) => {
-      if (d.endtime && d.endtime.slice(0, 10) < d.begntime.slice(0, 10)) {
-        out.push({ file: 'persons.json', path: `[${i}].idetinfo[${j}].endtime`, message: 'is before begntime' });
-      }
-    });
-    for (const [t, used] of Object.entries(p.ytd ?? {})) {
-      for (const code of Object.keys(used.chronic ?? {})) {
-        if (!insutypes[t]?.chronic?.[code]) out.push({ file: 'persons.json', path: `[${i}].ytd.${t}.chronic.${code}`, message: `the policy has no chronic disease ${code} for insutype ${t}` });
-      }
-    }
-    p.chronic?.forEach((f, j) => {
-      const path = `[${i}].chronic[${j}]`;
-      const first = filingOwner.get(f.trt_dcla_detl_sn);
-      if (first !== undefined) out.push({ file: 'persons.json', path: `${path}.trt_dcla_detl_sn`, message: `duplicates the filing of ${first} (${f.trt_dcla_detl_sn})` });
-      else filingOwner.set(f.trt_dcla_detl_sn, `[${i}].chronic[${j}]`);
-      if (!p.insuinfo.some((ins) => ins.insutype === f.insutype)) out.push({ file: 'persons.json', path: `${path}.insutype`, message: `the person has no insurance ${f.insutype}` });
-      else if (!insutypes[f.insutype]?.chronic?.[f.opsp_dise_code]) {
-        out.push({ file: 'persons.json', path: `${path}.opsp_dise_code`, message: `the policy has no chronic disease ${f.opsp_dise_code} for insutype ${f.insutype}` });
-      }
-      if (f.enddate && f.enddate < f.begndate) out.push({ file: 'persons.json', path: `${path}.enddate`, message: 'is before begndate' });
-      const overlapped = p.chronic!.findIndex((g, k) => k < j && g.insutype === f.insutype && g.opsp_dise_code === f.opsp_dise_code && periodsOverlap(g, f));
-      if (overlapped >= 0) out.push({ file: 'persons.json', path: `${path}.begndate`, message: `overlaps the filing [${overlapped}] of the same disease` });
-    });
-  });
-  return out;
-}
-
-/** Do two filing periods (enddate null or absent: open) share a day? */
-export function periodsOverlap(a: { begndate: string; enddate?: string | null }, b: { begndate: string; enddate?: string | null }): boolean {
-  return a.begndate <= (b.enddate ?? '9999-12-31') && b.begndate <= (a.enddate ?? '9999-12-31');
 }
 
 /** Look-ups the rest of medpos needs, built once per loaded world. */
