@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkChronicFiled, checkFilingCancel, checkNewFiling, filingInForce, usesChronicPolicy, worldFilings, type FilingFacts } from '../../src/core/chronic.ts';
 import { checkSettlementLines, checkWithdraw, checkWithdrawAll, type StoredFeeLine } from '../../src/core/fee-lines.ts';
+import { eligibility } from '../../src/core/eligibility.ts';
 import { checkInpatientMedType, requireInpatientPolicy } from '../../src/core/inpatient.ts';
 import { Refusal } from '../../src/core/settle.ts';
 import { worldIndex } from '../helpers.ts';
@@ -155,5 +156,32 @@ describe('chronic diseases (section 7)', () => {
     expect(codeOf(() => checkFilingCancel(undefined, person.baseinfo.psn_no, 'F'))).toBe('filing_unknown');
     expect(codeOf(() => checkFilingCancel(filings[0], 'someone else', 'MT440300000026'))).toBe('filing_unknown');
     expect(codeOf(() => checkFilingCancel({ ...filings[0]!, cancelled: true }, person.baseinfo.psn_no, 'MT440300000026'))).toBe('filing_cancelled');
+  });
+});
+
+describe('2001 eligibility (section 8)', () => {
+  const demo = worldIndex('fixtures/worlds/demo');
+  const ask = (world: typeof I, psn: string, q: { insutype: string; med_type: string; date?: string; dise_codg?: string }) =>
+    eligibility(world, world.persons.get(psn)!, { date: '2026-11-20', ...q }, worldFilings(world, world.persons.get(psn)!)).map((r) => [r.fund_pay_type, r.trt_enjymnt_flag]);
+
+  it('inpatient rows in order: the pool, the further funds the policy has, the account for 310', () => {
+    expect(ask(I, '44030000000000000021', { insutype: '310', med_type: '21' })).toEqual([['310100', '1'], ['330100', '1'], ['320100', '1'], ['310200', '1']]);
+    expect(ask(I, '44030000000000000020', { insutype: '310', med_type: '21' })).toEqual([['310100', '1'], ['330100', '1'], ['320100', '0'], ['310200', '1']]);
+    expect(ask(I, '44030000000000000022', { insutype: '390', med_type: '22' })).toEqual([['390100', '1'], ['390200', '1'], ['610100', '1']]);
+    expect(ask(demo, '44030000000000000025', { insutype: '390', med_type: '21' })).toEqual([['390100', '1'], ['390200', '1'], ['610100', '0']]);
+    expect(ask(demo, '44030000000000000025', { insutype: '390', med_type: '21', date: '2025-06-01' })).toEqual([['390100', '1'], ['390200', '1'], ['610100', '1']]);
+  });
+
+  it('"0" with a reason: no pooling at a pharmacy, inactive insurance, no policy, no filing; no insurance at all is refused', () => {
+    const rows = eligibility(demo, demo.persons.get('44030000000000000002')!, { insutype: '310', med_type: '41', date: '2026-11-20' }, []);
+    expect(rows.map((r) => [r.fund_pay_type, r.trt_enjymnt_flag])).toEqual([['310100', '0'], ['310200', '1']]);
+    expect(rows[0]!.trt_chk_rslt).toMatch(/pharmacy/);
+    expect(rows[1]!.trt_chk_rslt).toBeNull();
+    expect(ask(demo, '44030000000000000010', { insutype: '310', med_type: '21' })).toEqual([['310100', '0'], ['330100', '0'], ['320100', '0'], ['310200', '0']]);
+    expect(ask(worldIndex('fixtures/worlds/example-h'), '44030000000000000001', { insutype: '310', med_type: '21' })).toEqual([['310100', '0'], ['310200', '1']]);
+    expect(ask(I, '44030000000000000026', { insutype: '310', med_type: '14', dise_codg: 'M03900' })).toEqual([['310100', '1'], ['310200', '1']]);
+    expect(ask(I, '44030000000000000026', { insutype: '310', med_type: '14', dise_codg: 'M03900', date: '2027-01-02' })).toEqual([['310100', '0'], ['310200', '1']]);
+    expect(ask(I, '44030000000000000021', { insutype: '310', med_type: '11' })).toEqual([['310100', '1'], ['310200', '1']]);
+    expect(codeOf(() => ask(I, '44030000000000000022', { insutype: '310', med_type: '21' }))).toBe('insurance_inactive');
   });
 });
