@@ -3,7 +3,7 @@
  * integer fen: (world, person state, bill) -> split. No I/O, no clock: the caller passes the date.
  */
 import { applyRatio, lineAmount, mulDivHalfUp, type Fen, type Ratio4 } from './money.ts';
-import type { CatalogItem, Institution, Person, Policy, WorldIndex } from './world.ts';
+import type { CatalogItem, Institution, Person, Policy, RatioTable, WorldIndex } from './world.ts';
 
 /** A refusal: the request is answered with infcode -1 and nothing is written. */
 export class Refusal extends Error {
@@ -157,12 +157,18 @@ export function isPooled(world: WorldIndex, institution: Institution): boolean {
 
 /** The pooled-fund ratio for (psn_type, hosp_lv): by psn_type, falling back to "default". */
 export function poolRatio(policy: Policy, insutype: string, psnType: string, hospLv: string): Ratio4 {
-  const byType = policy.insutype[insutype]?.ratio;
-  const byLv = byType?.[psnType] ?? byType?.default;
-  const r = byLv?.[hospLv as '1' | '2' | '3'];
-  if (r === undefined) {
-    throw new Refusal('ratio_missing', `the policy has no pooled-fund ratio for insutype ${insutype}, psn_type ${psnType}, hosp_lv ${hospLv}`);
-  }
+  return ratioOf(policy.insutype[insutype]?.ratio, psnType, hospLv, `the policy has no pooled-fund ratio for insutype ${insutype}`);
+}
+
+/** A ratio of a table by psn_type (else "default"), then hosp_lv. */
+export function lookupRatio(table: RatioTable | undefined, psnType: string, hospLv: string): Ratio4 | undefined {
+  return (table?.[psnType] ?? table?.default)?.[hospLv as '1' | '2' | '3'];
+}
+
+/** As lookupRatio; a missing ratio is refused ratio_missing, the message starting with `what`. */
+export function ratioOf(table: RatioTable | undefined, psnType: string, hospLv: string, what: string): Ratio4 {
+  const r = lookupRatio(table, psnType, hospLv);
+  if (r === undefined) throw new Refusal('ratio_missing', `${what}, psn_type ${psnType}, hosp_lv ${hospLv}`);
   return r;
 }
 
@@ -193,29 +199,55 @@ export function donorsFor(world: WorldIndex, patientPsnNo: string): readonly str
 }
 const donorMemo = new WeakMap<WorldIndex, Map<string, readonly string[]>>();
 
-/** Sections 4 and 5: the split of one settlement. */
-export function computeSplit(world: WorldIndex, req: SettleRequest, state: AccountState): Split {
-  const { institution, patient, insutype } = req;
-  const policy = world.policy;
-  checkMedType(institution, req.med_type);
-  const ins = activeInsurance(patient, insutype);
-  if (req.lines.length === 0) throw new Refusal('no_fee_lines', 'the settlement has no fee lines');
+/**
+ * What the pooled fund of a settlement draws on: by default the outpatient deductible, cap and ratios
+ * of the insutype; a chronic disease's own (inpatient.md section 7) for med_type 14 under `chronic`.
+ */
+export interface PoolBucket {
+  deductible: Fen;
+  cap: Fen;
+  ratio: RatioTable;
+  /** Names the bucket in a ratio_missing refusal. */
+  what: string;
+}
 
+export interface LineSums {
+  medfee_sumamt: Fen;
+  fulamt_ownpay_amt: Fen;
+  overlmt_selfpay: Fen;
+  preselfpay_amt: Fen;
+  inscp_scp_amt: Fen;
+}
+
+/** Sums over a settlement's lines (refund lines count with their signs), checked against `medfee_sumamt`. */
+export function sumLines(lines: readonly LineSplit[], medfeeSumamt: Fen): LineSums {
   let medfee = 0;
   let fulamt = 0;
   let overlmt = 0;
   let preselfpay = 0;
   let inscp = 0;
-  for (const l of req.lines) {
+  for (const l of lines) {
     medfee += l.amount;
     fulamt += l.fulamt_ownpay_amt;
     overlmt += l.overlmt_amt;
     preselfpay += l.preselfpay_amt;
     inscp += l.inscp_scp_amt;
   }
-  if (medfee !== req.medfee_sumamt) {
-    throw new Refusal('sum_mismatch', `medfee_sumamt ${yuanText(req.medfee_sumamt)} is not the sum of the lines (${yuanText(medfee)})`);
+  if (medfee !== medfeeSumamt) {
+    throw new Refusal('sum_mismatch', `medfee_sumamt ${yuanText(medfeeSumamt)} is not the sum of the lines (${yuanText(medfee)})`);
   }
+  return { medfee_sumamt: medfee, fulamt_ownpay_amt: fulamt, overlmt_selfpay: overlmt, preselfpay_amt: preselfpay, inscp_scp_amt: inscp };
+}
+
+/** Sections 4 and 5: the split of one settlement. */
+export function computeSplit(world: WorldIndex, req: SettleRequest, state: AccountState, bucket?: PoolBucket): Split {
+  const { institution, patient, insutype } = req;
+  const policy = world.policy;
+  checkMedType(institution, req.med_type);
+  const ins = activeInsurance(patient, insutype);
+  if (req.lines.length === 0) throw new Refusal('no_fee_lines', 'the settlement has no fee lines');
+  const sums = sumLines(req.lines, req.medfee_sumamt);
+  const inscp = sums.inscp_scp_amt;
 
   const pooled = isPooled(world, institution);
   let dedc = 0;
@@ -223,22 +255,70 @@ export function computeSplit(world: WorldIndex, req: SettleRequest, state: Accou
   let ratio: Ratio4 = 0;
   let capLeftAfter: Fen | null = null;
   if (pooled) {
-    const rules = policy.insutype[insutype];
+    const rules = bucket ?? policy.insutype[insutype];
     if (!rules) throw new Refusal('ratio_missing', `the policy has no rules for insutype ${insutype}`);
     const hospLv = institution.fixmedins_type === 'hospital' ? institution.hosp_lv! : '1';
-    ratio = poolRatio(policy, insutype, ins.psn_type, hospLv);
+    const r = lookupRatio(rules.ratio, ins.psn_type, hospLv);
+    if (r === undefined) {
+      const what = bucket?.what ?? `the policy has no pooled-fund ratio for insutype ${insutype}`;
+      throw new Refusal('ratio_missing', `${what}, psn_type ${ins.psn_type}, hosp_lv ${hospLv}`);
+    }
+    ratio = r;
     dedc = Math.min(inscp, Math.max(0, rules.deductible - state.dedcUsed));
     const capLeft = Math.max(0, rules.cap - state.fundUsed);
     hifp = Math.min(applyRatio(inscp - dedc, ratio), capLeft);
     capLeftAfter = capLeft - hifp;
   }
 
-  const psnPart = medfee - hifp;
-  const eligible = !req.acctUsed ? 0 : Math.max(0, policy.acct_pays_selfpay_items ? psnPart : psnPart - fulamt - overlmt);
+  const psnPart = sums.medfee_sumamt - hifp;
+  const paid = payFromAccounts(world, req, psnPart, sums, state.balances);
+  // one literal, no spread: this runs for every settlement
+  return {
+    medfee_sumamt: sums.medfee_sumamt,
+    fulamt_ownpay_amt: sums.fulamt_ownpay_amt,
+    overlmt_selfpay: sums.overlmt_selfpay,
+    preselfpay_amt: sums.preselfpay_amt,
+    inscp_scp_amt: inscp,
+    act_pay_dedc: dedc,
+    hifp_pay: hifp,
+    pool_prop_selfpay: ratio,
+    fund_pay_sumamt: hifp,
+    psn_part_amt: psnPart,
+    acct_pay: paid.acct_pay,
+    acct_mulaid_pay: paid.acct_mulaid_pay,
+    psn_cash_pay: paid.psn_cash_pay,
+    balc: paid.balc,
+    crt_payb_lmt_amt: capLeftAfter,
+    pooled,
+    debits: paid.debits,
+  };
+}
+
+export interface AccountPayment {
+  acct_pay: Fen;
+  acct_mulaid_pay: Fen;
+  psn_cash_pay: Fen;
+  /** The patient's own balance after. */
+  balc: Fen;
+  debits: Debit[];
+}
+
+/** Section 4 steps 5 to 7: what of the personal part the accounts pay (own, then mutual aid), and cash. */
+export function payFromAccounts(
+  world: WorldIndex,
+  req: Pick<SettleRequest, 'patient' | 'acctUsed' | 'payer'>,
+  psnPart: Fen,
+  sums: Pick<LineSums, 'fulamt_ownpay_amt' | 'overlmt_selfpay'>,
+  balances: ReadonlyMap<string, Fen>,
+): AccountPayment {
+  const { patient } = req;
+  const eligible = !req.acctUsed
+    ? 0
+    : Math.max(0, world.policy.acct_pays_selfpay_items ? psnPart : psnPart - sums.fulamt_ownpay_amt - sums.overlmt_selfpay);
 
   const debits: Debit[] = [];
   let left = eligible;
-  const ownBefore = state.balances.get(patient.baseinfo.psn_no) ?? 0;
+  const ownBefore = balances.get(patient.baseinfo.psn_no) ?? 0;
   if (req.payer.kind === 'own' && hasActiveAccount(patient)) {
     const own = Math.min(left, ownBefore);
     if (own > 0) debits.push({ psn_no: patient.baseinfo.psn_no, role: 'own', amount: own });
@@ -248,35 +328,15 @@ export function computeSplit(world: WorldIndex, req: SettleRequest, state: Accou
   const donors = req.payer.kind === 'own' ? donorsFor(world, patient.baseinfo.psn_no) : holder && hasActiveAccount(holder) ? [holder.baseinfo.psn_no] : [];
   for (const donor of donors) {
     if (left === 0) break;
-    const give = Math.min(left, state.balances.get(donor) ?? 0);
+    const give = Math.min(left, balances.get(donor) ?? 0);
     if (give > 0) debits.push({ psn_no: donor, role: 'mulaid', amount: give });
     left -= give;
   }
   const acctPay = eligible - left;
   const mulaid = debits.filter((d) => d.role === 'mulaid').reduce((s, d) => s + d.amount, 0);
-  const ownPaid = acctPay - mulaid;
-
-  return {
-    medfee_sumamt: medfee,
-    fulamt_ownpay_amt: fulamt,
-    overlmt_selfpay: overlmt,
-    preselfpay_amt: preselfpay,
-    inscp_scp_amt: inscp,
-    act_pay_dedc: dedc,
-    hifp_pay: hifp,
-    pool_prop_selfpay: ratio,
-    fund_pay_sumamt: hifp,
-    psn_part_amt: psnPart,
-    acct_pay: acctPay,
-    acct_mulaid_pay: mulaid,
-    psn_cash_pay: psnPart - acctPay,
-    balc: ownBefore - ownPaid,
-    crt_payb_lmt_amt: capLeftAfter,
-    pooled,
-    debits,
-  };
+  return { acct_pay: acctPay, acct_mulaid_pay: mulaid, psn_cash_pay: psnPart - acctPay, balc: ownBefore - (acctPay - mulaid), debits };
 }
 
-function yuanText(fen: Fen): string {
+export function yuanText(fen: Fen): string {
   return (fen / 100).toFixed(2);
 }

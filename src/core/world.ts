@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { nonNegativeYuan, ratio } from './money.ts';
+import { date, hospLv, isRealDate, nonEmpty, ratioTable } from './world-fields.ts';
+import { chronicPolicy, crossCheckInpatient, dateOrTime, filing, inpatientPolicy, inpatientYtd, type ChronicPolicy, type Filing, type InpatientPolicy } from './world-inpatient.ts';
 
 /**
  * A world in format medpos-world/1 (shared/spec/world.md): the region's policy, institutions,
@@ -9,17 +11,10 @@ import { nonNegativeYuan, ratio } from './money.ts';
  * converted to integer fen and ratios to parts per 10 000 at this boundary.
  */
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date yyyy-MM-dd').refine(isRealDate, 'is not a real date');
 const code = (len: number) => z.string().length(len, `must be ${len} characters`);
-const nonEmpty = z.string().min(1, 'must not be empty').max(200, 'is too long');
-
-export function isRealDate(s: string): boolean {
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
+export { isRealDate };
 
 export const RELATIONS = ['spouse', 'parent', 'child', 'sibling', 'grandparent', 'grandchild'] as const;
-const hospLv = z.enum(['1', '2', '3']);
 
 const institution = z
   .strictObject({
@@ -37,7 +32,9 @@ const institution = z
 const insutypePolicy = z.strictObject({
   deductible: nonNegativeYuan,
   cap: nonNegativeYuan,
-  ratio: z.record(z.string().regex(/^(\d{2}|default)$/, 'must be a 2-digit psn_type or "default"'), z.partialRecord(hospLv, ratio)),
+  ratio: ratioTable,
+  inpatient: inpatientPolicy.optional(),
+  chronic: chronicPolicy.optional(),
 });
 
 const worldFile = z.strictObject({
@@ -107,17 +104,18 @@ const person = z.strictObject({
       psn_idet_type: z.string().min(1).max(10),
       psn_type_lv: z.string().max(10).optional(),
       memo: z.string().max(200).optional(),
-      begntime: z.string().max(30),
-      endtime: z.string().max(30).nullable().optional(),
+      begntime: dateOrTime,
+      endtime: dateOrTime.nullable().optional(),
     }),
   ),
   ytd: z
     .record(
       z.string().regex(/^\d{3}$/, 'must be a 3-digit insutype'),
-      z.strictObject({ dedc_used: nonNegativeYuan.optional(), fund_used: nonNegativeYuan.optional() }),
+      z.strictObject({ dedc_used: nonNegativeYuan.optional(), fund_used: nonNegativeYuan.optional(), ...inpatientYtd }),
     )
     .optional(),
   family: z.array(z.strictObject({ psn_no: z.string().min(1).max(30), relation: z.enum(RELATIONS) })).optional(),
+  chronic: z.array(filing).optional(),
 });
 
 const card = z.strictObject({
@@ -147,6 +145,10 @@ export type CatalogItem = z.infer<typeof catalogItem>;
 export type Person = z.infer<typeof person>;
 export type Insuinfo = Person['insuinfo'][number];
 export type Card = z.infer<typeof card>;
+export type InsutypePolicy = z.infer<typeof insutypePolicy>;
+export type { ChronicPolicy, ChronicRule, Filing, InpatientPolicy, MafRule, MajorIllnessPolicy, RatioTable } from './world-inpatient.ts';
+export type IdetInfo = Person['idetinfo'][number];
+export type YearToDate = NonNullable<Person['ytd']>[string];
 
 export interface World {
   world: WorldFile;
@@ -199,7 +201,7 @@ export function parseWorld(contents: WorldFiles): World {
     persons: parsed['persons.json'] as Person[],
     cards: parsed['cards.json'] as Card[],
   };
-  problems.push(...crossCheck(world));
+  problems.push(...crossCheck(world), ...crossCheckInpatient(world));
   if (problems.length) throw new WorldError(problems);
   return world;
 }
@@ -316,4 +318,26 @@ export class WorldIndex {
     }
     return best?.item;
   }
+
+  // ---- issue 12: inpatient and chronic look-ups ----
+
+  /** The inpatient policy of an insutype; undefined when the world has none (2401 is refused policy_missing). */
+  inpatientPolicy(insutype: string): InpatientPolicy | undefined {
+    return this.policy.insutype[insutype]?.inpatient;
+  }
+
+  /** The chronic-disease policy of an insutype; undefined when med_type 14 is priced as 11. */
+  chronicPolicy(insutype: string): ChronicPolicy | undefined {
+    return this.policy.insutype[insutype]?.chronic;
+  }
+
+  /** The world's filings, each with its person, in persons.json order (5301 lists them first). */
+  get filings(): ReadonlyMap<string, { psn_no: string; filing: Filing }> {
+    if (!this.filingMemo) {
+      this.filingMemo = new Map();
+      for (const p of this.data.persons) for (const f of p.chronic ?? []) this.filingMemo.set(f.trt_dcla_detl_sn, { psn_no: p.baseinfo.psn_no, filing: f });
+    }
+    return this.filingMemo;
+  }
+  private filingMemo: Map<string, { psn_no: string; filing: Filing }> | undefined;
 }
