@@ -10,7 +10,7 @@ import { parseWorld, WorldIndex, type World } from '../core/world.ts';
 import type { Fen, Ratio4 } from '../core/money.ts';
 
 /** Bumped whenever SCHEMA changes shape. */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -84,6 +84,9 @@ CREATE INDEX IF NOT EXISTS settlement_lines_line ON settlement_lines (fee_line_i
 CREATE TABLE IF NOT EXISTS ecert_uses (
   nonce TEXT PRIMARY KEY, psn_no TEXT NOT NULL, token TEXT NOT NULL UNIQUE, fixmedins_code TEXT NOT NULL,
   used_at INTEGER NOT NULL, token_expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS request_nonces (
+  paasid TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (paasid, nonce)
 );
 `;
 
@@ -284,6 +287,18 @@ export class Ledger {
     const hex = this.meta('platform_key');
     if (!hex) throw new Error('the database has no platform key: run `medpos init` again');
     return Buffer.from(hex, 'hex');
+  }
+
+  /**
+   * A signed request's nonce: true when it is fresh (and now recorded), false when this paasid used it
+   * in the last 600 s. One statement, so that two servers on one database cannot both claim it.
+   */
+  claimNonce(paasid: string, nonce: string, atUnixSeconds: number): boolean {
+    return (
+      this.stmt(
+        'INSERT INTO request_nonces (paasid, nonce, at) VALUES (?, ?, ?) ON CONFLICT (paasid, nonce) DO UPDATE SET at = excluded.at WHERE request_nonces.at <= excluded.at - 600 RETURNING 1',
+      ).get(paasid, nonce, atUnixSeconds) !== undefined
+    );
   }
 
   ecertUsed(nonce: string): boolean {

@@ -2,7 +2,7 @@
 import type { Clock, Stamp } from '../core/clock.ts';
 import { fenToYuan, ratioToNumber, type Fen } from '../core/money.ts';
 import { activeInsurance, checkMedType, computeSplit, donorsFor, isPooled, Refusal, splitLine, type LineSplit, type Payer, type Split } from '../core/settle.ts';
-import type { Institution, Person, WorldIndex } from '../core/world.ts';
+import { MED_CHRGITM_TYPE_OF_LIST_TYPE, type CatalogItem, type Institution, type Person, type WorldIndex } from '../core/world.ts';
 import { AMOUNT_FIELDS, type Amounts, type Debit, type FeeLineRow, type Ledger, type SettlementRecord } from '../ledger/ledger.ts';
 import { identify, identifyFor, type Presented, type TokenResolver } from './identity.ts';
 import type { FeeLineInput, Inputs } from './inputs.ts';
@@ -43,7 +43,8 @@ function requireKind(inst: Institution, kind: Institution['fixmedins_type'], inf
 
 // --- outputs --------------------------------------------------------------------------------
 
-function lineResult(l: LineSplit, row: { pricE4: number; cntE4: number }) {
+/** A line's answer (2204 result, 2101/2102 detlcutinfo); the flags come from its catalog item. */
+function lineResult(l: LineSplit, row: { pricE4: number; cntE4: number }, item: CatalogItem | undefined) {
   return {
     feedetl_sn: l.feedetl_sn,
     det_item_fee_sumamt: money(l.amount),
@@ -57,10 +58,24 @@ function lineResult(l: LineSplit, row: { pricE4: number; cntE4: number }) {
     inscp_scp_amt: money(l.inscp_scp_amt),
     chrgitm_lv: l.chrgitm_lv,
     lmt_used_flag: l.lmt_used_flag,
+    med_chrgitm_type: item?.med_chrgitm_type ?? (item ? (MED_CHRGITM_TYPE_OF_LIST_TYPE[item.list_type] ?? '14') : '14'),
+    bas_medn_flag: item?.bas_medn_flag ?? '0',
+    hi_nego_drug_flag: item?.hi_nego_drug_flag ?? '0',
+    chld_medc_flag: item?.chld_medc_flag ?? '0',
+    list_sp_item_flag: item?.list_sp_item_flag ?? '0',
+    drt_reim_flag: item?.drt_reim_flag ?? '0',
+    memo: '',
   };
 }
 
-const FUND_NAMES: Record<string, string> = { '310100': '职工基本医疗保险统筹基金', '390100': '城乡居民基本医疗保险基金' };
+const FUND_NAMES: Record<string, string> = {
+  '310100': '职工基本医疗保险统筹基金',
+  '390100': '城乡居民基本医疗保险基金',
+  '330100': '职工大额医疗费用补助',
+  '390200': '城乡居民大病保险',
+  '320100': '公务员医疗补助',
+  '610100': '医疗救助基金',
+};
 
 function setlDetail(insutype: string, s: Pick<Split, 'hifp_pay' | 'inscp_scp_amt' | 'crt_payb_lmt_amt'>) {
   if (s.hifp_pay === 0) return [];
@@ -90,9 +105,9 @@ function setlInfo(world: WorldIndex, r: RecordFacts) {
   const undoes = r.kind !== 'settle';
   // one literal (no spread) keeps V8 on its fast path; undefined members are absent from the JSON
   return {
-    setl_id: r.setl_id,
+    setl_id: r.setl_id ?? null, // a trial settles nothing: the key is there, null
     init_setl_id: undoes ? r.init_setl_id : undefined,
-    mdtrt_id: r.mdtrt_id,
+    mdtrt_id: r.mdtrt_id ?? null,
     psn_no: b.psn_no,
     psn_name: b.psn_name,
     psn_cert_type: b.psn_cert_type,
@@ -119,6 +134,7 @@ function setlInfo(world: WorldIndex, r: RecordFacts) {
     acct_pay: money(r.acct_pay),
     acct_mulaid_pay: money(r.acct_mulaid_pay),
     psn_cash_pay: money(r.psn_cash_pay),
+    pdn_cash_pay: undoes ? money(r.psn_cash_pay) : undefined, // the interface's own misspelling, which clients read on cancellations
     pool_prop_selfpay: ratioToNumber(r.pool_prop_selfpay),
     cvlserv_pay: 0,
     hifes_pay: 0,
@@ -225,7 +241,14 @@ function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal', deb
   const balc = ctx.ledger.balance(orig.psn_no) - ownDelta;
   const rec: SettlementRecord = { ...orig, setl_id, kind, init_setl_id: orig.setl_id, setl_time: t.time, setl_date: t.date, ...negated, balc, msgid: ctx.msgid };
   ctx.ledger.appendSettlement(rec, reversed, []);
-  return setlInfo(ctx.world, rec);
+  return rec;
+}
+
+/** A cancellation's setldetail: the cancelled funds, negated; the cap left is the one after the cancellation. */
+function undoneDetail(ctx: Ctx, rec: SettlementRecord) {
+  const rules = ctx.world.policy.insutype[rec.insutype];
+  const left = rules && isPooled(ctx.world, ctx.institution) ? Math.max(0, rules.cap - ctx.ledger.counters(rec.psn_no, rec.insutype, rec.year).fundUsed) : null;
+  return setlDetail(rec.insutype, { hifp_pay: rec.hifp_pay, inscp_scp_amt: rec.inscp_scp_amt, crt_payb_lmt_amt: left });
 }
 
 function cancelSettlement(ctx: Ctx, data: Inputs['2103']['data'], clrType: '41' | '11') {
@@ -238,7 +261,8 @@ function cancelSettlement(ctx: Ctx, data: Inputs['2103']['data'], clrType: '41' 
   }
   const undone = ctx.ledger.undoneBy(orig.setl_id);
   if (undone) throw new Refusal('already_cancelled', `settlement ${data.setl_id} was already ${undone.kind === 'cancel' ? 'cancelled' : 'reversed'} (${undone.setl_id})`);
-  return { setlinfo: undo(ctx, orig, 'cancel', ctx.ledger.debits(orig.setl_id)) };
+  const rec = undo(ctx, orig, 'cancel', ctx.ledger.debits(orig.setl_id));
+  return { setlinfo: setlInfo(ctx.world, rec), setldetail: undoneDetail(ctx, rec) };
 }
 
 // --- the transactions -----------------------------------------------------------------------
@@ -324,7 +348,7 @@ function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   const who = identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
   const bill = billFor(who, d, input.drugdetail.map(inputLine));
   const { lines, split } = priceBill(ctx, bill);
-  const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row));
+  const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row, ctx.world.catalog.get(bill.lines[i]!.row.med_list_codg)));
   if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
   const mdtrt_id = newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: d.med_type, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: null, begntime: d.begntime });
   const ids = input.drugdetail.map((l) => storeFeeLine(ctx, mdtrt_id, l));
@@ -349,11 +373,16 @@ function personInfo(ctx: Ctx, p: Person) {
   const b = p.baseinfo;
   return {
     baseinfo: { ...b, age: age(b.brdy, ctx.stamp.date) },
+    // every key clients read, whatever the world file leaves out (defaults: fixtures/worlds/README.md)
     insuinfo: p.insuinfo.map((i) => ({
       ...i,
       balc: i.insutype === '310' ? money(ctx.ledger.balance(b.psn_no)) : 0,
+      emp_name: i.emp_name ?? '',
+      cvlserv_flag: i.cvlserv_flag ?? '0',
+      psn_insu_date: i.psn_insu_date ?? null,
+      paus_insu_date: i.paus_insu_date ?? null,
     })),
-    idetinfo: p.idetinfo,
+    idetinfo: p.idetinfo.map((d) => ({ psn_idet_type: d.psn_idet_type, psn_type_lv: d.psn_type_lv ?? '', memo: d.memo ?? '', begntime: d.begntime, endtime: d.endtime ?? null })),
   };
 }
 
@@ -514,7 +543,7 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
       const { row } = inputLine(l);
       const split = splitLine(row, ctx.world.catalog.get(l.med_list_codg), date);
       storeFeeLine(ctx, l.mdtrt_id, l);
-      return lineResult(split, row);
+      return lineResult(split, row, ctx.world.catalog.get(l.med_list_codg));
     });
     return { result };
   },
