@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system.sh
 [ -d node_modules/better-sqlite3 ] || npm ci --no-audit --no-fund >&2
-exec node bin/medpos.js terminal --db "${MEDPOS_DB:-./medpos.db}" --world fixtures/worlds/demo "$@"
+exec node bin/medpos.js terminal --db "${MEDPOS_DB:-./medpos.db}" --world fixtures/worlds/demo --tester "$@"

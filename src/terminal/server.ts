@@ -331,7 +331,8 @@ function buildApp(t: Terminal, devices: Devices, ledger: Ledger, o: AppOptions):
   app.get('/api/day', async (req, reply) => ok(reply, dayReport(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
   app.post('/api/day/check', async (req, reply) => ok(reply, checkDay(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
 
-  // --- virtual devices and the tester's clock
+  // --- virtual devices and the tester's clock: only in tester mode (which listens on loopback only)
+  if (!tester) return app;
   app.get('/api/virtual', async (_req, reply) => ok(reply, t.fixtures()));
   app.post('/api/virtual/card', async (req, reply) => {
     const { card_no } = parse(schemas.card, req.body, 'body');
