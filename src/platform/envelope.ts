@@ -16,7 +16,7 @@ export const requestEnvelope = z.looseObject({
   opter_type: z.enum(['1', '2', '3', ''], { error: 'must be 1, 2 or 3' }).optional(),
   opter: text(30).optional(),
   opter_name: text(50).optional(),
-  inf_time: text(19).optional(),
+  inf_time: text(30).optional(), // yyyy-MM-dd HH:mm:ss, or ISO (milliseconds and zone included)
   fixmedins_code: z.string().min(1, 'must not be empty').max(30),
   fixmedins_name: text(200).optional(),
   sign_no: text(30).optional(),

@@ -91,8 +91,17 @@ export async function gateway(scope: FastifyInstance, opts: GatewayOptions): Pro
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BYTES + 1 }, (_req, body, done) => done(null, body));
   let oversized: string | undefined;
-  scope.setErrorHandler(async (err: unknown, _req, reply) => {
+  scope.setErrorHandler(async (err: unknown, req, reply) => {
     const e = err as { code?: string; message?: string };
+    if (opts.credentials) {
+      // an unsigned caller learns nothing and leaves nothing, not even a refused attempt
+      try {
+        verifySignature(req.headers, opts.credentials, now());
+      } catch (authErr) {
+        if (authErr instanceof AuthRefusal) return sendEnvelope(reply, 401, gatewayRefusal(authErr.err_code, authErr.message));
+        throw authErr;
+      }
+    }
     // Bodies past the bound are not read to the end: the platform's own too_large refusal answers.
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendEnvelope(reply, 200, await opts.call((oversized ??= ' '.repeat(MAX_REQUEST_BYTES + 1))));
     return sendEnvelope(reply, 200, await opts.call(''));
