@@ -127,6 +127,15 @@ describe('gateway with --auth', () => {
     expect((await post(a.url, signIn(HOSPITAL, msgid), tif())).json).toMatchObject({ infcode: 0 });
   });
 
+  it('answers an unsigned oversized body 401, recording nothing', async () => {
+    const before = count(a.db, 'attempts');
+    const r = await post(a.url, Buffer.alloc(2 << 20, 0x20));
+    expect(r.status).toBe(401);
+    expect(r.json).toMatchObject({ err_code: 'unauthenticated' });
+    expect(count(a.db, 'attempts')).toBe(before);
+    expect((await post(a.url, Buffer.alloc(2 << 20, 0x20), tif())).json).toMatchObject({ err_code: 'too_large' });
+  });
+
   it('never accepts a nonce twice, on either server of one database', async () => {
     const h = tif();
     expect((await post(a.url, signIn(), h)).json).toMatchObject({ infcode: 0 });
