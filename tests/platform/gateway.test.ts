@@ -1,9 +1,12 @@
 /** The gateway over HTTP: charsets, path forms, signatures (TIF and CSB), origins and hosts. */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import Fastify from 'fastify';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsFrom, csbSignature, tifSignature } from '../../src/platform/auth.ts';
+import { guardBrowserCalls } from '../../src/platform/browser-guard.ts';
+import { isGatewayUrl } from '../../src/platform/gateway.ts';
 import { envelope, uniqueMsgid } from '../helpers.ts';
 import { post, startGateway, type GatewayServer } from '../gateway-helpers.ts';
 
@@ -182,5 +185,26 @@ describe('gateway with --auth', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain('topsecretvalue');
     }
+  });
+});
+
+describe('browser guard for callers from another machine', () => {
+  // The full HTTP version is tests/terminal/exposure.test.ts; it needs a non-loopback address, which
+  // the test network namespace lacks, so the rule is also checked here with an injected peer address.
+  it('lets a remote caller reach the gateway path only', async () => {
+    const app = Fastify();
+    guardBrowserCalls(app, { allowOrigins: [], host: '0.0.0.0', remoteAllowed: (u) => isGatewayUrl(u, '/his/api') });
+    app.get('/api/state', async () => ({ ok: true }));
+    app.post('/fsi/api/rsfComIfsService/callService/:infno', async () => ({ infcode: 0 }));
+    app.post('/his/api', async () => ({ infcode: 0 }));
+    const remote = { remoteAddress: '192.0.2.10', headers: { host: 'platform.lan:8080' } };
+    expect((await app.inject({ method: 'GET', url: '/api/state', ...remote })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/api/state', ...remote })).json()).toMatchObject({ err_code: 'local_only' });
+    expect((await app.inject({ method: 'POST', url: '/fsi/api/rsfComIfsService/callService/9001', ...remote })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/his/api', ...remote })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/fsi/api/rsfComIfsService/callService/9001/x', ...remote })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/api/state', remoteAddress: '127.0.0.1', headers: { host: 'localhost:8080' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/state', remoteAddress: '127.0.0.1', headers: { host: 'rebind.evil:8080' } })).json()).toMatchObject({ err_code: 'origin_refused' });
+    await app.close();
   });
 });
