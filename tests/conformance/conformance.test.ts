@@ -127,7 +127,7 @@ const drugInfo = (amt: (y: number, p?: number) => number | string) => ({
   expContent: '',
 });
 
-/** The chains: pharmacy and outpatient now; the inpatient chain is one more entry. */
+/** The chains: pharmacy and outpatient now (every transaction medpos answers); the inpatient chain is one more entry. */
 const CHAINS: { name: string; institution: string; steps: Step[] }[] = [
   {
     name: 'pharmacy',
@@ -144,6 +144,14 @@ const CHAINS: { name: string; institution: string; steps: Step[] }[] = [
       },
       { infno: '2103', input: (v) => ({ data: { setl_id: v.setl_id, mdtrt_id: v.mdtrt_id, psn_no: LIU.psn_no, expContent: {} } }) },
       reconcile('41'),
+      {
+        infno: '3202',
+        input: (v, amt) => ({
+          data: { setl_optins: '440300', stmt_begndate: '2026-11-20', stmt_enddate: '2026-11-20', file_qury_no: '', details: [{ setl_id: v.setl_id, mdtrt_id: v.mdtrt_id, psn_no: LIU.psn_no, medfee_sumamt: amt(61.5), fund_pay_sumamt: amt(0), acct_pay: amt(61.5), REFD_SETL_FLAG: '0' }] },
+        }),
+      },
+      { infno: '2601', input: (v) => ({ data: { psn_no: LIU.psn_no, omsgid: v.msgid_2103, oinfno: '2103' } }) },
+      { infno: '1312', input: (_v, amt) => ({ data: { hilist_code: 'XJ01CAA040A001', hilist_name: '', insu_admdvs: '440300', page_num: amt(1, 0), page_size: amt(20, 0) } }) },
     ],
   },
   {
@@ -189,6 +197,8 @@ const CHAINS: { name: string; institution: string; steps: Step[] }[] = [
       ),
       { infno: '2208', input: (v) => ({ data: { setl_id: v.setl_id, mdtrt_id: v.mdtrt_id, psn_no: LIU.psn_no, expContent: {} } }), rows: ['setldetail'] },
       reconcile('11'),
+      { infno: '2205', input: (v) => ({ data: { mdtrt_id: v.mdtrt_id, chrg_bchno: 'B1', psn_no: LIU.psn_no, expContent: {} } }) },
+      { infno: '2202', input: (v) => ({ data: { psn_no: LIU.psn_no, mdtrt_id: v.mdtrt_id, ipt_otp_no: 'MZ2026112000101', expContent: {} } }) },
     ],
   },
 ];
@@ -247,6 +257,7 @@ for (const variant of VARIANTS) {
           expect(r.status, step.infno).toBe(200);
           expect(checkAnswer(step.infno, r.json, { nonEmptyLists: step.rows }), `${step.infno}: ${r.text.slice(0, 300)}`).toEqual([]);
           answers[step.infno] = r.json.output;
+          vars[`msgid_${step.infno}`] = env.msgid;
           step.keep?.(r.json.output, vars);
         }
         // values the section names, beyond types
