@@ -291,9 +291,11 @@ export class Ledger {
 
   /**
    * A signed request's nonce: true when it is fresh (and now recorded), false when this paasid used it
-   * in the last 600 s. One statement, so that two servers on one database cannot both claim it.
+   * in the last 600 s. The claim is one statement, so that two servers on one database cannot both win it.
    */
   claimNonce(paasid: string, nonce: string, atUnixSeconds: number): boolean {
+    // nonces past the window matter no more: the table holds ten minutes of requests, not all of them
+    this.stmt('DELETE FROM request_nonces WHERE paasid = ? AND at <= ?').run(paasid, atUnixSeconds - 600);
     return (
       this.stmt(
         'INSERT INTO request_nonces (paasid, nonce, at) VALUES (?, ?, ?) ON CONFLICT (paasid, nonce) DO UPDATE SET at = excluded.at WHERE request_nonces.at <= excluded.at - 600 RETURNING 1',
