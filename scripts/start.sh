@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system.sh
 [ -d node_modules/better-sqlite3 ] || npm ci --no-audit --no-fund >&2
 node scripts/build.mjs --if-stale >&2
-exec node bin/medpos.js terminal --db "${MEDPOS_DB:-./medpos.db}" --world fixtures/worlds/demo "$@"
+exec node bin/medpos.js terminal --db "${MEDPOS_DB:-./medpos.db}" --world fixtures/worlds/demo --tester "$@"

@@ -17,6 +17,10 @@ interface Flags {
   scannerFeed?: string;
   terminalId: string;
   tester?: boolean;
+  auth?: string;
+  insecure?: boolean;
+  basePath?: string;
+  allowOrigin: string[];
 }
 
 export function registerTerminalCommands(program: Command): void {
@@ -33,7 +37,11 @@ export function registerTerminalCommands(program: Command): void {
     .option('--scanner <path>', 'serial scanner device, or "pty" for a socat pseudo-terminal the virtual scanner types into')
     .option('--scanner-feed <path>', "the scanner pty's device end, where the virtual scanner types (with --scanner PATH)")
     .option('--terminal-id <id>', 'this terminal\'s id', 'T01')
-    .option('--tester', 'tester mode: a clock the tester can move (starts at MEDPOS_NOW or now)')
+    .option('--tester', 'tester mode: a clock the tester can move (starts at MEDPOS_NOW or now); loopback only')
+    .option('--auth <file>', 'credentials file: every gateway request must be signed (TIF or CSB)')
+    .option('--insecure', 'listen on a non-loopback address without --auth (unsigned gateway requests)')
+    .option('--base-path <path>', 'answer the gateway at this path too (and at PATH/{infno})')
+    .option('--allow-origin <origin>', 'a browser origin allowed to call medpos (repeatable, or a comma list)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action(async (f: Flags) => {
       const running = await startTerminal({
         db: f.db,
@@ -47,6 +55,10 @@ export function registerTerminalCommands(program: Command): void {
         scannerFeed: f.scannerFeed,
         terminalId: f.terminalId,
         tester: f.tester === true,
+        auth: f.auth,
+        insecure: f.insecure === true,
+        basePath: f.basePath,
+        allowOrigin: f.allowOrigin,
       });
       process.stdout.write(`${running.url}\n`);
       await new Promise<void>((resolve) => {

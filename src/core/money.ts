@@ -85,6 +85,48 @@ export const decimal4 = scaledNumber(SCALE4, 1e9, 'must be a number', 'must have
 /** A ratio in [0, 1] with at most four decimals, as parts per 10 000. */
 export const ratio = decimal4.refine((v) => v >= 0 && v <= SCALE4, 'must be a ratio between 0 and 1');
 
+/**
+ * The integer n such that text = n / 10^places, for a decimal string with at most `places` decimals
+ * (trailing zeros past them allowed, as for a JSON number); read digit by digit, so "0.29" is exact.
+ */
+function scaledDecimalText(text: string, places: number): number | undefined {
+  const m = /^(-?)(\d{1,15})(?:\.(\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  if (frac.length > places) return undefined;
+  const n = Number(`${m[2]}${frac.padEnd(places, '0')}`);
+  if (!Number.isSafeInteger(n)) return undefined;
+  return m[1] && n !== 0 ? -n : n;
+}
+
+/** What a decimal string with at most `places` decimals looks like on the wire (trailing zeros allowed). */
+const decimalPattern = (places: number) => new RegExp(`^-?\\d{1,15}(\\.\\d{0,${places}}0*)?$`);
+
+/**
+ * A scaled number as clients send it: a JSON number or a decimal string ("12.50"). The schema keeps
+ * the wire shape (so a JSON Schema generated from it says what is accepted); the overwrite after the
+ * check only turns the accepted value into the integer medpos keeps.
+ */
+function wireScaled(places: number, max: number, what: string): z.ZodType<number, number | string> {
+  const scale = 10 ** places;
+  const decimals = places === 0 ? 'must be a whole number' : `must be ${what} with at most ${places === 2 ? 'two' : 'four'} decimals`;
+  return z
+    .union([z.number(), z.string().regex(decimalPattern(places))], { error: `${decimals} (a number or a decimal string)` })
+    .check((ctx) => {
+      const v = ctx.value;
+      const n = typeof v === 'string' ? scaledDecimalText(v, places) : scaled(v, scale);
+      if (n === undefined) ctx.issues.push({ code: 'custom', message: decimals, input: v, continue: false });
+      else if (Math.abs(n) > max * scale) ctx.issues.push({ code: 'custom', message: 'is too large', input: v, continue: false });
+    })
+    .overwrite((v) => (typeof v === 'string' ? scaledDecimalText(v, places)! : scaled(v, scale)!)) as unknown as z.ZodType<number, number | string>;
+}
+
+/** Wire forms (number or decimal string) of yuan (to fen), four-decimal numbers (to x 10 000) and whole counts. */
+export const wireYuan = wireScaled(2, 1e11, 'yuan');
+export const wireNonNegativeYuan = wireYuan.refine((v) => v >= 0, 'must not be negative');
+export const wireDecimal4 = wireScaled(4, 1e9, 'a number');
+export const wireCount = wireScaled(0, 1e9, 'a whole number');
+
 export function ratioToNumber(r: Ratio4): number {
   return r / SCALE4;
 }

@@ -53,6 +53,20 @@ const worldFile = z.strictObject({
   }),
 });
 
+// --- the per-line flags clients read (clients.md section 1); absent: "0", med_chrgitm_type from list_type
+const flag01 = z.enum(['0', '1'], { error: 'must be "0" or "1"' }).optional();
+const catalogFlags = {
+  med_chrgitm_type: z.string().regex(/^\d{2,4}$/, 'must be a 2- to 4-digit med_chrgitm_type code').optional(),
+  bas_medn_flag: flag01,
+  hi_nego_drug_flag: flag01,
+  chld_medc_flag: flag01,
+  list_sp_item_flag: flag01,
+  drt_reim_flag: flag01,
+};
+/** med_chrgitm_type by list_type when the catalog gives none: 西药费, 中药饮片费, 其他费, 卫生材料费. */
+export const MED_CHRGITM_TYPE_OF_LIST_TYPE: Record<string, string> = { '101': '09', '102': '10', '201': '14', '301': '08' };
+// --- end of the per-line flags
+
 const catalogItem = z
   .strictObject({
     hilist_code: z.string().min(1).max(50),
@@ -65,6 +79,7 @@ const catalogItem = z
     begndate: date,
     enddate: date.nullable(),
     barcodes: z.array(z.string().regex(/^\d{1,20}$/, 'must be digits (EAN-13 or a trace-code prefix)')).optional(),
+    ...catalogFlags,
   })
   .refine((i) => i.chrgitm_lv !== '01' || i.selfpay_prop === 0, {
     message: 'selfpay_prop must be 0 for 甲 (chrgitm_lv 01)',

@@ -13,10 +13,10 @@ export const requestEnvelope = z.looseObject({
   insuplc_admdvs: text(6).optional(),
   recer_sys_code: text(10).optional(),
   infver: text(10).optional(),
-  opter_type: z.enum(['1', '2', '3']).optional(),
+  opter_type: z.enum(['1', '2', '3', ''], { error: 'must be 1, 2 or 3' }).optional(),
   opter: text(30).optional(),
   opter_name: text(50).optional(),
-  inf_time: text(19).optional(),
+  inf_time: text(30).optional(), // yyyy-MM-dd HH:mm:ss, or ISO (milliseconds and zone included)
   fixmedins_code: z.string().min(1, 'must not be empty').max(30),
   fixmedins_name: text(200).optional(),
   sign_no: text(30).optional(),
@@ -33,6 +33,9 @@ export interface ResponseEnvelope {
   err_msg: string | null;
   err_code?: string;
   output: unknown;
+  /** medpos signs no answer: both are null on every envelope (clients read the keys). */
+  signtype: string | null;
+  cainfo: string | null;
 }
 
 /**

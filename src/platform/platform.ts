@@ -9,7 +9,7 @@ import type { Person } from '../core/world.ts';
 import { log } from '../log.ts';
 import type { LedgerStore, LedgerTx } from '../ledger/types.ts';
 import { carriesPsnNo, describeZodError, MAX_REQUEST_BYTES, requestEnvelope, sameBody, type RequestEnvelope, type ResponseEnvelope } from './envelope.ts';
-import { inputs } from './inputs.ts';
+import { parseInput } from './inputs.ts';
 import { HANDLERS, INPUT_OF, type Ctx } from './transactions.ts';
 
 export type Infno = keyof typeof HANDLERS;
@@ -85,9 +85,7 @@ export class Platform {
       const infno = env.infno as Infno;
       const handler = HANDLERS[infno] as ((ctx: Ctx, input: unknown) => Promise<unknown>) | undefined;
       if (!handler) throw new Refusal('unknown_infno', `transaction ${env.infno} is not supported`);
-      const input = inputs[INPUT_OF[infno]].safeParse(env.input);
-      if (!input.success) throw new Refusal('malformed_input', describeZodError(input.error, 'input'));
-      output = await handler(ctx, input.data);
+      output = await handler(ctx, parseInput(INPUT_OF[infno], env.input));
     }
     const response: ResponseEnvelope = {
       infcode: 0,
@@ -96,6 +94,8 @@ export class Platform {
       respond_time: now.compactMs,
       err_msg: null,
       output,
+      signtype: null,
+      cainfo: null,
     };
     if (idempotent) {
       await tx.saveMessage({
@@ -157,6 +157,8 @@ export class Platform {
       err_msg: refusal.message,
       err_code: refusal.err_code,
       output: null,
+      signtype: null,
+      cainfo: null,
     };
   }
 }

@@ -8,6 +8,7 @@ import type { LedgerTx } from '../ledger/types.ts';
 import { identify, identifyFor, type Presented, type TokenResolver } from './identity.ts';
 import type { FeeLineInput, Inputs } from './inputs.ts';
 import type { RequestEnvelope } from './envelope.ts';
+import { lineResult, personAnswer, setlDetail, setlInfo, type RecordFacts } from './outputs.ts';
 
 export interface Ctx {
   /** The request's own transaction. */
@@ -23,7 +24,6 @@ export interface Ctx {
 }
 
 const money = (fen: Fen) => fenToYuan(fen);
-const e4 = (n: number) => n / 10_000;
 
 
 async function newId(ctx: Ctx, prefix: string): Promise<string> {
@@ -31,111 +31,10 @@ async function newId(ctx: Ctx, prefix: string): Promise<string> {
   return `${ctx.world.data.world.admdvs}${prefix}${ctx.stamp.compact}${String(n).padStart(6, '0')}`;
 }
 
-/** Whole years from brdy to date, both yyyy-MM-dd. */
-function age(brdy: string, date: string): number {
-  const years = Number(date.slice(0, 4)) - Number(brdy.slice(0, 4));
-  return date.slice(5) < brdy.slice(5) ? years - 1 : years; // MM-dd compares as text
-}
-
 function requireKind(inst: Institution, kind: Institution['fixmedins_type'], infno: string): void {
   if (inst.fixmedins_type !== kind) {
     throw new Refusal('wrong_institution_type', `${infno} is for ${kind === 'pharmacy' ? 'pharmacies' : 'hospitals'}; ${inst.fixmedins_code} is a ${inst.fixmedins_type}`);
   }
-}
-
-// --- outputs --------------------------------------------------------------------------------
-
-function lineResult(l: LineSplit, row: { pricE4: number; cntE4: number }) {
-  return {
-    feedetl_sn: l.feedetl_sn,
-    det_item_fee_sumamt: money(l.amount),
-    cnt: e4(row.cntE4),
-    pric: e4(row.pricE4),
-    pric_uplmt_amt: l.pric_uplmt_amt === null ? null : money(l.pric_uplmt_amt),
-    selfpay_prop: ratioToNumber(l.selfpay_prop),
-    fulamt_ownpay_amt: money(l.fulamt_ownpay_amt),
-    overlmt_amt: money(l.overlmt_amt),
-    preselfpay_amt: money(l.preselfpay_amt),
-    inscp_scp_amt: money(l.inscp_scp_amt),
-    chrgitm_lv: l.chrgitm_lv,
-    lmt_used_flag: l.lmt_used_flag,
-  };
-}
-
-const FUND_NAMES: Record<string, string> = { '310100': '职工基本医疗保险统筹基金', '390100': '城乡居民基本医疗保险基金' };
-
-function setlDetail(insutype: string, s: Pick<Split, 'hifp_pay' | 'inscp_scp_amt' | 'crt_payb_lmt_amt'>) {
-  if (s.hifp_pay === 0) return [];
-  const type = `${insutype}100`;
-  return [
-    {
-      fund_pay_type: type,
-      inscp_scp_amt: money(s.inscp_scp_amt),
-      crt_payb_lmt_amt: s.crt_payb_lmt_amt === null ? null : money(s.crt_payb_lmt_amt),
-      fund_payamt: money(s.hifp_pay),
-      fund_pay_type_name: FUND_NAMES[type] ?? `${insutype} pooled fund`,
-      setl_proc_info: '',
-    },
-  ];
-}
-
-/** A settlement record, or the one a pre-settlement would write (without its ids). */
-type RecordFacts = Omit<SettlementRecord, 'setl_id' | 'mdtrt_id'> & { setl_id?: string; mdtrt_id?: string };
-
-/**
- * The platform's setlinfo: a view of a settlement record and its person, nothing more, so that what a
- * caller is told and what the ledger keeps cannot differ.
- */
-function setlInfo(world: WorldIndex, r: RecordFacts) {
-  const p = world.persons.get(r.psn_no)!; // a record names a person of its ledger's world
-  const b = p.baseinfo;
-  const undoes = r.kind !== 'settle';
-  // one literal (no spread) keeps V8 on its fast path; undefined members are absent from the JSON
-  return {
-    setl_id: r.setl_id,
-    init_setl_id: undoes ? r.init_setl_id : undefined,
-    mdtrt_id: r.mdtrt_id,
-    psn_no: b.psn_no,
-    psn_name: b.psn_name,
-    psn_cert_type: b.psn_cert_type,
-    certno: b.certno,
-    gend: b.gend,
-    naty: b.naty,
-    brdy: b.brdy,
-    age: age(b.brdy, r.setl_date),
-    insutype: r.insutype,
-    psn_type: r.psn_type,
-    cvlserv_flag: p.insuinfo.find((i) => i.insutype === r.insutype)?.cvlserv_flag ?? '0',
-    setl_time: r.setl_time,
-    mdtrt_cert_type: r.mdtrt_cert_type,
-    med_type: r.med_type,
-    medfee_sumamt: money(r.medfee_sumamt),
-    fulamt_ownpay_amt: money(r.fulamt_ownpay_amt),
-    overlmt_selfpay: money(r.overlmt_selfpay),
-    preselfpay_amt: money(r.preselfpay_amt),
-    inscp_scp_amt: money(r.inscp_scp_amt),
-    act_pay_dedc: money(r.act_pay_dedc),
-    hifp_pay: money(r.hifp_pay),
-    fund_pay_sumamt: money(r.fund_pay_sumamt),
-    psn_part_amt: money(r.psn_part_amt),
-    acct_pay: money(r.acct_pay),
-    acct_mulaid_pay: money(r.acct_mulaid_pay),
-    psn_cash_pay: money(r.psn_cash_pay),
-    pool_prop_selfpay: ratioToNumber(r.pool_prop_selfpay),
-    cvlserv_pay: 0,
-    hifes_pay: 0,
-    hifmi_pay: 0,
-    hifob_pay: 0,
-    maf_pay: 0,
-    oth_pay: 0,
-    hosp_part_amt: 0,
-    balc: money(r.balc),
-    medins_setl_id: r.msgid,
-    clr_optins: r.clr_optins,
-    clr_way: '1',
-    clr_type: r.clr_type,
-    refd_setl_flag: undoes ? '1' : undefined,
-  };
 }
 
 // --- settlement, shared by the pharmacy and outpatient chains -------------------------------
@@ -228,7 +127,14 @@ async function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal
   const balc = (await ctx.ledger.balance(orig.psn_no)) - ownDelta;
   const rec: SettlementRecord = { ...orig, setl_id, kind, init_setl_id: orig.setl_id, setl_time: t.time, setl_date: t.date, ...negated, balc, msgid: ctx.msgid };
   await ctx.ledger.appendSettlement(rec, reversed, []);
-  return setlInfo(ctx.world, rec);
+  return rec;
+}
+
+/** A cancellation's setldetail: the cancelled funds, negated; the cap left is the one after the cancellation. */
+async function undoneDetail(ctx: Ctx, rec: SettlementRecord) {
+  const rules = ctx.world.policy.insutype[rec.insutype];
+  const left = rules && isPooled(ctx.world, ctx.institution) ? Math.max(0, rules.cap - (await ctx.ledger.counters(rec.psn_no, rec.insutype, rec.year)).fundUsed) : null;
+  return setlDetail(rec.insutype, { hifp_pay: rec.hifp_pay, inscp_scp_amt: rec.inscp_scp_amt, crt_payb_lmt_amt: left });
 }
 
 async function cancelSettlement(ctx: Ctx, data: Inputs['2103']['data'], clrType: '41' | '11') {
@@ -241,7 +147,8 @@ async function cancelSettlement(ctx: Ctx, data: Inputs['2103']['data'], clrType:
   }
   const undone = await ctx.ledger.undoneBy(orig.setl_id);
   if (undone) throw new Refusal('already_cancelled', `settlement ${data.setl_id} was already ${undone.kind === 'cancel' ? 'cancelled' : 'reversed'} (${undone.setl_id})`);
-  return { setlinfo: await undo(ctx, orig, 'cancel', await ctx.ledger.debits(orig.setl_id)) };
+  const rec = await undo(ctx, orig, 'cancel', await ctx.ledger.debits(orig.setl_id));
+  return { setlinfo: setlInfo(ctx.world, rec), setldetail: await undoneDetail(ctx, rec) };
 }
 
 // --- the transactions -----------------------------------------------------------------------
@@ -327,7 +234,7 @@ async function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   const who = await identifyFor(ctx.world, d.psn_no, certOf(d), ctx.stamp.date, ctx.tokens);
   const bill = billFor(who, d, input.drugdetail.map(inputLine));
   const { lines, split } = await priceBill(ctx, bill);
-  const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row));
+  const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row, ctx.world.catalog.get(bill.lines[i]!.row.med_list_codg)));
   if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
   const mdtrt_id = await newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: d.med_type, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: null, begntime: d.begntime });
   const ids: number[] = [];
@@ -350,16 +257,7 @@ async function outpatient(ctx: Ctx, d: Inputs['2206']['data'], settle: boolean) 
 }
 
 async function personInfo(ctx: Ctx, p: Person) {
-  const b = p.baseinfo;
-  const balc = p.insuinfo.some((i) => i.insutype === '310') ? money(await ctx.ledger.balance(b.psn_no)) : 0;
-  return {
-    baseinfo: { ...b, age: age(b.brdy, ctx.stamp.date) },
-    insuinfo: p.insuinfo.map((i) => ({
-      ...i,
-      balc: i.insutype === '310' ? balc : 0,
-    })),
-    idetinfo: p.idetinfo,
-  };
+  return personAnswer(p, ctx.stamp.date, await ctx.ledger.balance(p.baseinfo.psn_no));
 }
 
 async function reverse(ctx: Ctx, d: Inputs['2601']['data']) {
@@ -519,7 +417,7 @@ export const HANDLERS: { [T in keyof Inputs | '2102' | '2207' | '2208']: Handler
       const { row } = inputLine(l);
       const split = splitLine(row, ctx.world.catalog.get(l.med_list_codg), date);
       await storeFeeLine(ctx, l.mdtrt_id, l);
-      result.push(lineResult(split, row));
+      result.push(lineResult(split, row, ctx.world.catalog.get(l.med_list_codg)));
     }
     return { result };
   },

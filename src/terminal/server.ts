@@ -15,14 +15,18 @@ import { clockFromEnv, FixedClock, localDate, type Clock } from '../core/clock.t
 import { decimal4, yuan as yuanSchema } from '../core/money.ts';
 import type { Institution } from '../core/world.ts';
 import { log } from '../log.ts';
-import { describeZodError, MAX_REQUEST_BYTES } from '../platform/envelope.ts';
+import type { LedgerStore } from '../ledger/types.ts';
+import { loadCredentials, type Credentials } from '../platform/auth.ts';
+import { guardBrowserCalls, isLoopbackAddress, parseOrigins } from '../platform/browser-guard.ts';
+import { describeZodError } from '../platform/envelope.ts';
+import { checkBasePath, gateway, isGatewayUrl } from '../platform/gateway.ts';
 import { checkDay, dayReport, receipt } from './day.ts';
 import { Devices } from './devices.ts';
 import { errorBody, TerminalError } from './errors.ts';
 import { openTill, type TerminalStore } from './store.ts';
 import { Terminal } from './terminal.ts';
 
-export const CALL_SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
+export { CALL_SERVICE_PATH } from '../platform/gateway.ts';
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
 
 export const terminalOptions = z.strictObject({
@@ -38,6 +42,13 @@ export const terminalOptions = z.strictObject({
   scannerFeed: z.string().min(1).max(4096).optional(),
   terminalId: z.string().regex(/^[0-9A-Za-z_-]{1,30}$/, 'must be 1 to 30 letters, digits, - or _').default('T01'),
   tester: z.boolean().default(false),
+  auth: z.string().min(1, 'must name a credentials file').optional(),
+  insecure: z.boolean().default(false),
+  basePath: z.string().superRefine((p, ctx) => {
+    const problem = checkBasePath(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
+  allowOrigin: z.array(z.string().max(300)).max(100).default([]),
 });
 export type TerminalOptions = z.input<typeof terminalOptions>;
 
@@ -123,6 +134,14 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
   const r = terminalOptions.safeParse(input);
   if (!r.success) throw new UsageError(describeZodError(r.error, 'option'));
   const opts = r.data;
+  const origins = parseOrigins(opts.allowOrigin);
+  if (origins.problem) throw new UsageError(origins.problem);
+  const loopback = isLoopbackAddress(opts.host.replace(/^\[|\]$/g, '')) || opts.host === 'localhost';
+  if (opts.tester && !loopback) throw new UsageError(`--tester moves the clock and drives virtual devices: it listens on loopback only, not ${opts.host}`);
+  if (!loopback && !opts.auth && !opts.insecure) {
+    throw new UsageError(`listening on ${opts.host} lets other machines call the gateway: give --auth FILE (signed requests), or --insecure to accept unsigned ones`);
+  }
+  const credentials = opts.auth ? loadCredentials(opts.auth) : undefined;
   const clock: Clock = opts.tester ? new FixedClock(process.env.MEDPOS_NOW ?? nowIsoCst()) : clockFromEnv();
   const onPostgres = isPostgresUrl(opts.db);
   if (onPostgres && !opts.till) throw new UsageError('with a PostgreSQL --db the terminal needs --till FILE for its own records');
@@ -145,7 +164,13 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
     devices = await Devices.open({ reader: opts.reader, scanner: opts.scanner, scannerFeed: opts.scannerFeed, terminalId: opts.terminalId }, world.data);
     till = openTill(opts.till ?? opts.db, ledger);
     const terminal = new Terminal(platform, ledger, clock, devices, { institution: inst, terminalId: opts.terminalId, tester: opts.tester }, till);
-    const app = buildApp(terminal, devices, opts.tester);
+    const app = buildApp(terminal, devices, ledger, {
+      tester: opts.tester,
+      credentials,
+      basePath: opts.basePath?.replace(/\/+$/, ''),
+      allowOrigins: origins.origins,
+      host: opts.host,
+    });
     await app.listen({ port: opts.port, host: opts.host });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
@@ -175,8 +200,18 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
   }
 }
 
-function buildApp(t: Terminal, devices: Devices, tester: boolean): FastifyInstance {
+interface AppOptions {
+  tester: boolean;
+  credentials: Credentials | undefined;
+  basePath: string | undefined;
+  allowOrigins: string[];
+  host: string;
+}
+
+function buildApp(t: Terminal, devices: Devices, ledger: LedgerStore, o: AppOptions): FastifyInstance {
+  const tester = o.tester;
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  guardBrowserCalls(app, { allowOrigins: o.allowOrigins, host: o.host, remoteAllowed: (url) => isGatewayUrl(url, o.basePath) });
   const html = page(t.institution, t.config.terminalId, tester);
   const assets: Record<string, { type: string; body: string }> = {
     '/app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.js'), 'utf8') },
@@ -235,21 +270,11 @@ function buildApp(t: Terminal, devices: Devices, tester: boolean): FastifyInstan
   });
 
   // --- the transaction interface (hospital software): one envelope per body, always an envelope back
-  void app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_REQUEST_BYTES + 1 }, (_req, body, done) => done(null, body));
-    let oversized: string | undefined;
-    scope.setErrorHandler(async (err: unknown, _req, reply) => {
-      const e = err as { code?: string };
-      // Bodies past the bound are not read to the end: the platform's own too_large refusal answers.
-      const text = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? (oversized ??= ' '.repeat(MAX_REQUEST_BYTES + 1)) : '';
-      return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(await t.platform.call(text)));
-    });
-    scope.post(CALL_SERVICE_PATH, async (req, reply) => {
-      const text = typeof req.body === 'string' ? req.body : '';
-      const resp = await t.platform.call(text);
-      return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(resp));
-    });
+  void app.register(gateway, {
+    call: (request: unknown) => t.platform.call(request),
+    claimNonce: (paasid: string, nonce: string, at: number) => ledger.transaction((tx) => tx.claimNonce(paasid, nonce, at)),
+    basePath: o.basePath,
+    credentials: o.credentials,
   });
 
   // --- the page
@@ -318,7 +343,8 @@ function buildApp(t: Terminal, devices: Devices, tester: boolean): FastifyInstan
   app.get('/api/day', async (req, reply) => ok(reply, await dayReport(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
   app.post('/api/day/check', async (req, reply) => ok(reply, await checkDay(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
 
-  // --- virtual devices and the tester's clock
+  // --- virtual devices and the tester's clock: only in tester mode (which listens on loopback only)
+  if (!tester) return app;
   app.get('/api/virtual', async (_req, reply) => ok(reply, t.fixtures()));
   app.post('/api/virtual/card', async (req, reply) => {
     const { card_no } = parse(schemas.card, req.body, 'body');

@@ -547,4 +547,5 @@ connect();
 // A keyboard-wedge scan goes where a serial scanner's line goes: the terminal routes it (and its
 // stale-scan guard drops it when no checkout is waiting).
 watchKeyboardWedge((text) => act(() => api('POST', '/api/scanner/keyboard', { text })));
-act(loadFixtures);
+// virtual devices exist only in tester mode (--tester): the body carries the class
+if (document.body.classList.contains('tester')) act(loadFixtures);
