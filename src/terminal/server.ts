@@ -20,7 +20,7 @@ import { loadCredentials, type Credentials } from '../platform/auth.ts';
 import { guardBrowserCalls, isLoopbackAddress, parseOrigins } from '../platform/browser-guard.ts';
 import { describeZodError } from '../platform/envelope.ts';
 import { checkBasePath, gateway, isGatewayUrl } from '../platform/gateway.ts';
-import { checkDay, dayReport, receipt } from './day.ts';
+import { checkDay, dayReport, receipt } from './flows/day.ts';
 import { Devices } from './devices.ts';
 import { errorBody, TerminalError } from './errors.ts';
 import { openTill, type TerminalStore } from './store.ts';

@@ -5,9 +5,10 @@
  * platform says whether it agrees. The day's list and its chart come from the platform's records
  * of this institution, so settlements made by hospital software over HTTP show too.
  */
-import { maskId, maskName } from '../core/mask.ts';
-import type { Fen } from '../core/money.ts';
-import { INSUTYPE_NAMES, yuan, type Terminal } from './terminal.ts';
+import { maskId, maskName } from '../../core/mask.ts';
+import type { Fen } from '../../core/money.ts';
+import { INSUTYPE_NAMES, yuan } from '../model.ts';
+import type { Terminal } from '../terminal.ts';
 
 interface Sums {
   count: number;
