@@ -46,6 +46,16 @@ CREATE TABLE IF NOT EXISTS terminal_prices (
   fixmedins_code TEXT NOT NULL, hilist_code TEXT NOT NULL, pric INTEGER NOT NULL,
   PRIMARY KEY (fixmedins_code, hilist_code)
 );
+-- a platform request sent and not yet answered (a settlement, a cancellation): resent with its msgid
+CREATE TABLE IF NOT EXISTS terminal_pending (
+  purpose TEXT PRIMARY KEY,
+  msgid TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  created TEXT NOT NULL
+);
+-- the platform's setlinfo of each settlement the terminal made, for its receipt
+CREATE TABLE IF NOT EXISTS terminal_setlinfo (setl_id TEXT PRIMARY KEY, setlinfo TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS terminal_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
 export type Tender = 'cash' | 'bank' | 'mobile';
@@ -104,7 +114,7 @@ type Row = Omit<SaleRecord, 'cert' | 'lines'> & { cert: string; lines: string; p
 type WriteGate = <T>(fn: () => T) => Promise<T>;
 
 /** The till at `path`: the ledger's own connection when it is the ledger's SQLite file, else a connection of its own. */
-export function openTill(path: string, ledger: LedgerStore): TerminalStore {
+export function openTill(path: string, ledger: LedgerStore | null): TerminalStore {
   if (ledger instanceof SqliteLedger && ledger.location !== ':memory:' && resolve(ledger.location) === resolve(path)) {
     // one connection: a second one would wait, blocking the one thread, for a write lock the ledger holds across an await
     return new TerminalStore(ledger.db, (fn) => ledger.exclusive(fn), false);
@@ -142,6 +152,50 @@ export class TerminalStore {
         )
         .run({ ...r, cert: JSON.stringify(r.cert), lines: JSON.stringify(r.lines) });
     });
+  }
+
+  /** Keeps a request before it is sent: when its answer never comes, the same msgid is sent again. */
+  holdPending(purpose: string, msgid: string, envelope: unknown): Promise<void> {
+    return this.write(() => {
+      this.db.prepare('INSERT OR REPLACE INTO terminal_pending (purpose, msgid, envelope, created) VALUES (?, ?, ?, ?)').run(purpose, msgid, JSON.stringify(envelope), new Date().toISOString());
+    });
+  }
+
+  pending(purpose: string): { msgid: string; envelope: unknown } | undefined {
+    const row = this.db.prepare('SELECT msgid, envelope FROM terminal_pending WHERE purpose = ?').get(purpose) as { msgid: string; envelope: string } | undefined;
+    return row ? { msgid: row.msgid, envelope: JSON.parse(row.envelope) as unknown } : undefined;
+  }
+
+  /** The platform answered (settled or refused): nothing is left to resend. */
+  clearPending(purpose: string): Promise<void> {
+    return this.write(() => {
+      this.db.prepare('DELETE FROM terminal_pending WHERE purpose = ?').run(purpose);
+    });
+  }
+
+  /** The next number of a till sequence (outpatient numbers, return batches). */
+  nextSeq(name: string): Promise<number> {
+    return this.write(() => {
+      this.db.prepare('INSERT INTO terminal_seq (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1').run(name);
+      return (this.db.prepare('SELECT value FROM terminal_seq WHERE name = ?').get(name) as { value: number }).value;
+    });
+  }
+
+  keepSetlinfo(setlId: string, setlinfo: unknown): Promise<void> {
+    return this.write(() => {
+      this.db.prepare('INSERT OR REPLACE INTO terminal_setlinfo (setl_id, setlinfo) VALUES (?, ?)').run(setlId, JSON.stringify(setlinfo));
+    });
+  }
+
+  setlinfo(setlId: string): Record<string, unknown> | undefined {
+    const row = this.db.prepare('SELECT setlinfo FROM terminal_setlinfo WHERE setl_id = ?').get(setlId) as { setlinfo: string } | undefined;
+    return row ? (JSON.parse(row.setlinfo) as Record<string, unknown>) : undefined;
+  }
+
+  /** The till's cancellation of a settlement, if any. */
+  cancellationOf(setlId: string): SaleRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM terminal_sales WHERE kind = 'cancel' AND init_setl_id = ?").get(setlId) as Row | undefined;
+    return row ? decode(row) : undefined;
   }
 
   sale(setlId: string): (SaleRecord & { printed: number }) | undefined {

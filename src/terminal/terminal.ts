@@ -6,16 +6,18 @@
  * `call`, with a whole envelope the terminal fills (institution, cashier, sign_no, the patient's
  * insured area).
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { FixedClock, localDate, localDateTime, type Clock } from '../core/clock.ts';
+import { FixedClock, localDate, localDateTime, stamp, type Clock } from '../core/clock.ts';
 import type { Fen } from '../core/money.ts';
 import { Serial } from '../core/serial.ts';
 import type { Institution, WorldIndex } from '../core/world.ts';
 import type { LedgerStore } from '../ledger/types.ts';
 import { log } from '../log.ts';
-import type { Platform } from '../platform/platform.ts';
+import type { RequestEnvelope } from '../platform/envelope.ts';
 import type { Devices } from './devices.ts';
 import { TerminalError } from './errors.ts';
+import { PlatformUnavailable, type PlatformClient } from './platform-client.ts';
 import * as checkout from './flows/checkout.ts';
 import * as identify from './flows/identify.ts';
 import * as outpatient from './flows/outpatient.ts';
@@ -44,7 +46,6 @@ export interface TerminalConfig {
 
 export class Terminal extends EventEmitter<TerminalEvents> {
   readonly store: TerminalStore;
-  readonly world: WorldIndex;
   /** The shift's cashier (flows/shift.ts). */
   cashier: Cashier | null = null;
   /** The checkout on screen, open or just ended (flows/checkout.ts). */
@@ -54,8 +55,10 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private readonly serial = new Serial();
 
   constructor(
-    readonly platform: Platform,
-    readonly ledger: LedgerStore,
+    readonly platform: PlatformClient,
+    /** The ledger, when the platform runs in this process (null for a terminal that settles remotely). */
+    readonly ledger: LedgerStore | null,
+    readonly world: WorldIndex,
     readonly clock: Clock,
     readonly devices: Devices,
     readonly config: TerminalConfig,
@@ -63,7 +66,6 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   ) {
     super();
     this.store = store;
-    this.world = ledger.world();
     devices.on('scan', () => {
       this.scanChain = this.scanChain.then(() => this.exclusive(() => checkout.drainScans(this))).catch((err) => log.error({ err }, 'scan handling failed'));
     });
@@ -101,14 +103,47 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   // --- what the flows share -----------------------------------------------------------------
 
-  /** One transaction through the platform; a refusal becomes a TerminalError with the platform's err_code. */
-  async call(infno: string, input: Record<string, unknown>, psnNo?: string, insutype?: string): Promise<Record<string, unknown>> {
+  /**
+   * One transaction through the platform; a refusal becomes a TerminalError with the platform's
+   * err_code. With `pending` (a settlement, a cancellation) the envelope is kept in the till before
+   * it is sent, and a request still pending under that name is sent again as it was, same msgid:
+   * a settlement whose answer never came is applied once.
+   */
+  async call(infno: string, input: Record<string, unknown>, psnNo?: string, insutype?: string, pending?: string): Promise<Record<string, unknown>> {
+    const held = pending ? this.store.pending(pending) : undefined;
+    const env = (held?.envelope as RequestEnvelope | undefined) ?? this.envelope(infno, input, psnNo, insutype);
+    if (pending && !held) await this.store.holdPending(pending, env.msgid, env);
+    if (held) log.info({ msgid: held.msgid, infno: env.infno }, 'sending a pending request again with its msgid');
+    let resp;
+    try {
+      resp = await this.platform.call(env);
+    } catch (err) {
+      if (!(err instanceof PlatformUnavailable)) throw err;
+      log.warn({ infno: env.infno, msgid: env.msgid, platform: this.platform.where }, 'the platform is unreachable');
+      throw new TerminalError(
+        'platform_unavailable',
+        `医保平台无法连接，本单未完成、仍保持打开${pending ? '；恢复后请再次确认，将以同一报文号重发，不会重复扣费' : ''} (the platform is unreachable: ${err.message})`,
+        503,
+      );
+    }
+    // the platform's own "unavailable" wrote nothing, but the request stays pending all the same: sent again, it is applied once
+    if (resp.err_code === 'platform_unavailable') throw new TerminalError('platform_unavailable', `医保平台暂不可用，本单仍保持打开 (${resp.err_msg ?? 'unavailable'})`, 503);
+    if (pending) await this.store.clearPending(pending);
+    if (resp.infcode !== 0) {
+      log.info({ infno, err_code: resp.err_code }, 'the platform refused a terminal request');
+      throw new TerminalError(resp.err_code ?? 'refused', resp.err_msg ?? 'refused', 422);
+    }
+    return (resp.output ?? {}) as Record<string, unknown>;
+  }
+
+  /** A whole envelope: the institution, the cashier and sign_no, the patient's insured area, a msgid of the terminal's. */
+  private envelope(infno: string, input: Record<string, unknown>, psnNo?: string, insutype?: string): RequestEnvelope {
     const admdvs = this.world.data.world.admdvs;
     const person = psnNo ? this.world.persons.get(psnNo) : undefined;
     const insured = person?.insuinfo.find((i) => i.insutype === insutype)?.insuplc_admdvs ?? person?.insuinfo[0]?.insuplc_admdvs;
-    const env = {
+    return {
       infno,
-      msgid: '',
+      msgid: newMsgid(this.institution.fixmedins_code, this.clock),
       mdtrtarea_admvs: admdvs,
       insuplc_admdvs: insured ?? admdvs,
       recer_sys_code: 'MEDPOS',
@@ -123,17 +158,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       dev_no: this.config.terminalId,
       input,
     };
-    const resp = await this.platform.call(env, { fillMsgid: true });
-    if (resp.infcode !== 0) {
-      log.info({ infno, err_code: resp.err_code }, 'the platform refused a terminal request');
-      throw new TerminalError(resp.err_code ?? 'refused', resp.err_msg ?? 'refused', 422);
-    }
-    return (resp.output ?? {}) as Record<string, unknown>;
   }
 
-  /** The next number of a ledger sequence the terminal draws on (outpatient numbers, return batches). */
+  /** The next number of a till sequence the terminal draws on (outpatient numbers, return batches). */
   nextSeq(name: string): Promise<number> {
-    return this.ledger.transaction((tx) => tx.nextSeq(name));
+    return this.store.nextSeq(name);
   }
 
   /** Runs one cashier operation after those before it. */
@@ -275,4 +304,10 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   fixtures(): unknown {
     return virtual.fixtures(this);
   }
+}
+
+/** fixmedins_code (12) + yyyyMMddHHmmss + 4 random base-36 characters: 30 at most, drawn by the terminal so that it can resend it. */
+function newMsgid(fixmedinsCode: string, clock: Clock): string {
+  const rand = randomBytes(4).readUInt32BE(0).toString(36).padStart(4, '0').slice(-4).toUpperCase();
+  return `${fixmedinsCode.slice(0, 12)}${stamp(clock).compact}${rand}`;
 }

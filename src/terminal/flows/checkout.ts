@@ -37,12 +37,23 @@ export async function newCheckout(t: Terminal): Promise<unknown> {
 
 export async function voidCheckout(t: Terminal): Promise<unknown> {
   const co = t.current();
+  refuseIfPending(t, co);
   co.state = 'void';
   co.abort.abort();
   co.endScans();
   await withdrawVisit(t, co);
   t.publish();
   return t.view();
+}
+
+/** The till's name for the settlement request of a checkout, pending until the platform answers it. */
+export const settlePurpose = (co: Checkout) => `settle:${co.id}`;
+
+/** A checkout whose settlement was sent and not answered is frozen: only sending it again (settle) resolves it. */
+export function refuseIfPending(t: Terminal, co: Checkout): void {
+  if (t.store.pending(settlePurpose(co))) {
+    throw new TerminalError('settlement_pending', '结算请求已发出但未收到应答：请在医保平台恢复后再次点“确认结算”，将以同一报文号重发 (a settlement is pending: settle again once the platform is back)', 409);
+  }
 }
 
 // --- lines ----------------------------------------------------------------------------------
@@ -54,6 +65,7 @@ export function addLine(t: Terminal, q: LineInput): unknown {
 }
 
 function pushLine(t: Terminal, co: Checkout, q: LineInput): Line {
+  refuseIfPending(t, co);
   const item = t.world.catalog.get(q.hilist_code);
   if (q.trace_code && co.lines.some((l) => l.trace_code === q.trace_code)) {
     throw new TerminalError('trace_code_duplicate', `追溯码 ${q.trace_code} 已在本单中 (this trace code is already on a line)`, 409);
@@ -81,6 +93,7 @@ function pushLine(t: Terminal, co: Checkout, q: LineInput): Line {
 
 export function updateLine(t: Terminal, no: number, q: LinePatch): unknown {
   const co = t.current();
+  refuseIfPending(t, co);
   const line = co.lines.find((l) => l.no === no);
   if (!line) throw new TerminalError('line_unknown', `没有第 ${no} 行 (no line ${no})`, 404);
   if (line.trace_code && q.cnt_e4 !== undefined && q.cnt_e4 !== 10_000) throw new TerminalError('trace_code_count', '带追溯码的行数量固定为 1 (a traced package counts 1)');
@@ -95,6 +108,7 @@ export function updateLine(t: Terminal, no: number, q: LinePatch): unknown {
 
 export function removeLine(t: Terminal, no: number): unknown {
   const co = t.current();
+  refuseIfPending(t, co);
   const i = co.lines.findIndex((l) => l.no === no);
   if (i < 0) throw new TerminalError('line_unknown', `没有第 ${no} 行 (no line ${no})`, 404);
   co.lines.splice(i, 1);
@@ -157,6 +171,7 @@ export async function drainScans(t: Terminal): Promise<void> {
           level = 'warn';
         } else if (scan.kind === 'ean13') {
           const same = co.lines.find((l) => l.hilist_code === item.hilist_code && !l.trace_code);
+          refuseIfPending(t, co);
           if (same) {
             same.cnt_e4 += 10_000;
             same.split = null;
@@ -205,6 +220,7 @@ export async function presettle(t: Terminal, acctUsed: boolean): Promise<unknown
   t.requireCashier();
   const co = t.current();
   const p = t.needPatient(co);
+  refuseIfPending(t, co);
   co.acctUsed = acctUsed;
   const setl = await runSettlement(t, co, p, false);
   co.pre = { setl, sig: checkoutSig(co) };
@@ -214,7 +230,8 @@ export async function presettle(t: Terminal, acctUsed: boolean): Promise<unknown
 
 async function runSettlement(t: Terminal, co: Checkout, p: Patient, settle: boolean): Promise<Setl> {
   const lines = priced(co);
-  if (co.mode === 'outpatient') return settleVisit(t, co, p, lines, settle);
+  const pending = settle ? settlePurpose(co) : undefined;
+  if (co.mode === 'outpatient') return settleVisit(t, co, p, lines, pending);
   const total = lines.reduce((s, l) => s + l.amount, 0);
   const insutype = co.insutype!;
   const out = await t.call(
@@ -225,6 +242,7 @@ async function runSettlement(t: Terminal, co: Checkout, p: Patient, settle: bool
     },
     p.psn_no,
     insutype,
+    pending,
   );
   const cut = new Map((out.detlcutinfo as Array<Record<string, unknown>>).map((d) => [d.feedetl_sn as string, d]));
   for (const l of co.lines) {
@@ -239,16 +257,19 @@ export async function settle(t: Terminal, q: { tender: Tender; tendered?: Fen | 
   const cashier = t.requireCashier();
   const co = t.current();
   const p = t.needPatient(co);
-  if (!co.pre || co.pre.sig !== checkoutSig(co)) throw new TerminalError('presettle_first', '请先预结算并核对金额 (pre-settle and check the figures first)', 409);
-  if (p.card && !p.card.present && !t.devices.cardPresent(p.card.reader, p.card.seq)) {
+  // a settlement already sent is sent again as it was: the checks were made before it first went out
+  const resend = t.store.pending(settlePurpose(co)) !== undefined;
+  if (!resend && (!co.pre || co.pre.sig !== checkoutSig(co))) throw new TerminalError('presettle_first', '请先预结算并核对金额 (pre-settle and check the figures first)', 409);
+  if (!resend && p.card && !p.card.present && !t.devices.cardPresent(p.card.reader, p.card.seq)) {
     throw new TerminalError('card_removed', '顾客的卡已拔出：请重新插卡并读卡后再确认 (insert the card again and read it)', 409);
   }
-  const due = fen(co.pre.setl.psn_cash_pay);
+  const due = co.pre ? fen(co.pre.setl.psn_cash_pay) : 0;
   if (q.tender === 'cash') {
     if (q.tendered === undefined) throw new TerminalError('tendered_missing', '请输入实收现金 (enter the cash tendered)');
     if (q.tendered < due) throw new TerminalError('tendered_short', `实收 ${(q.tendered / 100).toFixed(2)} 少于应收现金 ${(due / 100).toFixed(2)} (not enough cash)`);
   }
   const setl = await runSettlement(t, co, p, true);
+  await t.store.keepSetlinfo(setl.setl_id as string, receiptFigures(setl));
   const cash = fen(setl.psn_cash_pay);
   const tendered = q.tender === 'cash' ? q.tendered! : cash;
   const change = Math.max(0, tendered - cash);
@@ -271,12 +292,18 @@ export async function settle(t: Terminal, q: { tender: Tender; tendered?: Fen | 
   await t.store.rememberPrices(t.institution.fixmedins_code, lines);
   co.state = 'settled';
   co.setlId = setlId;
-  co.pre = { setl, sig: co.pre.sig };
+  co.pre = { setl, sig: checkoutSig(co) };
   co.endScans();
   log.info({ setl_id: setlId, opter_no: cashier.opter_no, tender: q.tender }, 'settled');
   t.emit('sale', { setl_id: setlId, kind: 'settle' });
   t.publish();
   return t.view();
+}
+
+/** What a receipt shows of the platform's setlinfo beyond the sale record: no name or ID number is kept. */
+export function receiptFigures(setl: Setl): Setl {
+  const keep = ['setl_id', 'init_setl_id', 'mdtrt_id', 'psn_no', 'insutype', 'setl_time', 'mdtrt_cert_type', 'med_type', 'clr_type', 'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'fund_pay_sumamt', 'acct_pay', 'acct_mulaid_pay', 'psn_cash_pay', 'balc'];
+  return Object.fromEntries(keep.filter((k) => k in setl).map((k) => [k, setl[k]]));
 }
 
 /** The part of a sale record that a platform settlement gives: ids, who settled it, when, and its figures. */

@@ -11,6 +11,7 @@ import { TerminalError } from '../errors.ts';
 import { fen, type Checkout, type Patient } from '../model.ts';
 import type { CertRecord } from '../store.ts';
 import type { Terminal } from '../terminal.ts';
+import { refuseIfPending } from './checkout.ts';
 
 const CARD_WAIT_MS = 20_000;
 
@@ -127,6 +128,7 @@ export function setInsutype(t: Terminal, insutype: string): unknown {
   const co = t.current();
   if (!co.patient) throw new TerminalError('not_identified', '请先识别顾客 (identify the patient first)', 409);
   if (co.visit) throw new TerminalError('already_registered', '已挂号，不能更换险种 (the visit is registered under its insutype)', 409);
+  refuseIfPending(t, co);
   if (!co.patient.insuinfo.some((i) => i.insutype === insutype)) throw new TerminalError('insutype_unknown', `该顾客没有险种 ${insutype}`);
   co.insutype = insutype;
   t.invalidate(co);

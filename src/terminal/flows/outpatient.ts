@@ -29,8 +29,9 @@ export async function ensureRegistered(t: Terminal, co: Checkout): Promise<Visit
   return co.visit;
 }
 
-/** 2204 (when the lines changed since the last upload) then 2206 or 2207 on the uploaded batch. */
-export async function settleVisit(t: Terminal, co: Checkout, p: Patient, lines: PricedLine[], settle: boolean): Promise<Setl> {
+/** 2204 (when the lines changed since the last upload) then 2206, or 2207 when `pending` names the settlement request in the till. */
+export async function settleVisit(t: Terminal, co: Checkout, p: Patient, lines: PricedLine[], pending: string | undefined): Promise<Setl> {
+  const settle = pending !== undefined;
   const total = lines.reduce((s, l) => s + l.amount, 0);
   const insutype = co.insutype!;
   const visit = await ensureRegistered(t, co);
@@ -58,6 +59,7 @@ export async function settleVisit(t: Terminal, co: Checkout, p: Patient, lines: 
     { data: { psn_no: p.psn_no, ...certInput(p.cert), med_type: '11', medfee_sumamt: yuan(total), psn_setlway: '01', mdtrt_id: visit.mdtrt_id, chrg_bchno: visit.batch, acct_used_flag: co.acctUsed ? '1' : '0', insutype } },
     p.psn_no,
     insutype,
+    pending,
   );
   return out.setlinfo as Setl;
 }

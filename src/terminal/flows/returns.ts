@@ -9,12 +9,24 @@ import { TerminalError } from '../errors.ts';
 import { certInput, fen, recordDetail, sum, yuan, type Setl } from '../model.ts';
 import type { CertRecord, SaleLineRecord } from '../store.ts';
 import type { Terminal } from '../terminal.ts';
-import { settledFigures } from './checkout.ts';
+import { receiptFigures, settledFigures } from './checkout.ts';
 
+/** What a cancellation needs of the settlement: the till's record, or the ledger's (a settlement made by hospital software) when it is in this process. */
 async function cancellable(t: Terminal, setlId: string) {
-  const { rec, undone } = await t.ledger.transaction(async (tx) => ({ rec: await tx.settlement(setlId), undone: await tx.undoneBy(setlId) }));
+  const code = t.institution.fixmedins_code;
+  const mine = t.store.sale(setlId);
+  let rec: { kind: string; fixmedins_code: string; setl_date: string; clr_type: string; mdtrt_id: string; psn_no: string; insutype: string; med_type: string } | undefined;
+  let undone: { setl_id: string } | undefined;
+  if (mine) {
+    rec = { ...mine, med_type: String(t.store.setlinfo(setlId)?.med_type ?? (mine.clr_type === '41' ? '41' : '11')) };
+    undone = t.store.cancellationOf(setlId);
+  } else if (t.ledger) {
+    const found = await t.ledger.transaction(async (tx) => ({ rec: await tx.settlement(setlId), undone: await tx.undoneBy(setlId) }));
+    rec = found.rec ?? undefined;
+    undone = found.undone ?? undefined;
+  }
   const today = localDate(t.clock);
-  if (!rec || rec.kind !== 'settle' || rec.fixmedins_code !== t.institution.fixmedins_code) throw new TerminalError('settlement_unknown', `本机构没有结算 ${setlId}`, 404);
+  if (!rec || rec.kind !== 'settle' || rec.fixmedins_code !== code) throw new TerminalError('settlement_unknown', `本机构没有结算 ${setlId}`, 404);
   if (rec.setl_date !== today) throw new TerminalError('not_today', `只能撤销当日的结算 (only today's settlements; this one is of ${rec.setl_date})`, 409);
   if (undone) throw new TerminalError('already_cancelled', `结算 ${setlId} 已撤销 (${undone.setl_id})`, 409);
   return rec;
@@ -24,9 +36,10 @@ export async function cancel(t: Terminal, setlId: string): Promise<{ setl_id: st
   const cashier = t.requireCashier();
   const rec = await cancellable(t, setlId);
   const sale = t.store.sale(setlId);
-  const out = await t.call(rec.clr_type === '41' ? '2103' : '2208', { data: { setl_id: setlId, mdtrt_id: rec.mdtrt_id, psn_no: rec.psn_no } }, rec.psn_no, rec.insutype);
+  const out = await t.call(rec.clr_type === '41' ? '2103' : '2208', { data: { setl_id: setlId, mdtrt_id: rec.mdtrt_id, psn_no: rec.psn_no } }, rec.psn_no, rec.insutype, `cancel:${setlId}`);
   const s = out.setlinfo as Setl;
   const cancelId = s.setl_id as string;
+  await t.store.keepSetlinfo(cancelId, receiptFigures(s));
   await t.store.addSale({
     setl_id: cancelId,
     kind: 'cancel',
@@ -85,6 +98,7 @@ export async function partialReturn(t: Terminal, setlId: string, keep: string[])
         },
         rec.psn_no,
         rec.insutype,
+        `resettle:${setlId}`,
       );
       setl = out.setlinfo as Setl;
     } else {
@@ -97,6 +111,7 @@ export async function partialReturn(t: Terminal, setlId: string, keep: string[])
         { data: { psn_no: rec.psn_no, ...certIn, med_type: rec.med_type, medfee_sumamt: yuan(sum(newLines)), psn_setlway: '01', mdtrt_id: rec.mdtrt_id, chrg_bchno: batch, acct_used_flag: acct, insutype: rec.insutype } },
         rec.psn_no,
         rec.insutype,
+        `resettle:${setlId}`,
       );
       setl = out.setlinfo as Setl;
     }
@@ -105,6 +120,7 @@ export async function partialReturn(t: Terminal, setlId: string, keep: string[])
     throw new TerminalError(e.err_code ?? 'resettle_failed', `原结算已撤销 (${cancelled.setl_id})，但保留部分未能重新结算：${e.message}。请新开一单结算保留的商品。`, 422);
   }
   const cash = fen(setl.psn_cash_pay);
+  await t.store.keepSetlinfo(setl.setl_id as string, receiptFigures(setl));
   await t.store.addSale({
     ...sale,
     ...settledFigures(t, setl, cashier),

@@ -7,6 +7,8 @@ import { TerminalError } from '../errors.ts';
 import type { Terminal } from '../terminal.ts';
 
 export async function showEcert(t: Terminal, psnNo: string, ageS = 0): Promise<{ via: 'pty' | 'direct' }> {
+  // the e-certificate is issued with the platform's key, which only a terminal beside its ledger holds
+  if (!t.ledger) throw new TerminalError('needs_local_platform', '远程结算的终端不能模拟电子凭证 (a terminal that settles remotely cannot issue e-certificates)', 409);
   if (!t.world.persons.has(psnNo)) throw new TerminalError('person_unknown', `没有参保人 ${psnNo}`, 404);
   let code: string;
   const at = t.clock.now();
