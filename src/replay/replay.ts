@@ -212,7 +212,8 @@ export async function runScenario(scenario: Scenario, baseDir: string, report: (
       try {
         if (s.now) clock.set(s.now);
         const got = await runStep(s, c);
-        for (const [path, want] of Object.entries(s.expect)) {
+        for (const [path, wanted] of Object.entries(s.expect)) {
+          const want = substitute(wanted, c.vars); // an id saved earlier, e.g. the record that undid a settlement
           const value = lookup(got, path);
           if (!same(want, value)) diffs.push(`${path}: expected ${JSON.stringify(want)}, got ${JSON.stringify(value)}`);
         }
