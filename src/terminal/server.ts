@@ -23,6 +23,7 @@ import { describeZodError } from '../platform/envelope.ts';
 import { checkBasePath, gateway, isGatewayUrl } from '../platform/gateway.ts';
 import { checkDay, dayReport, receipt } from './flows/day.ts';
 import { Devices } from './devices.ts';
+import { inpatientRoutes } from './inpatient-routes.ts';
 import { errorBody, TerminalError } from './errors.ts';
 import { openTill, type TerminalStore } from './store.ts';
 import { localPlatform, RemotePlatform } from './platform-client.ts';
@@ -239,6 +240,7 @@ function buildApp(t: Terminal, devices: Devices, local: { ledger: LedgerStore; p
   const html = page(t.institution, t.config.terminalId, tester);
   const assets: Record<string, { type: string; body: string }> = {
     '/app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.js'), 'utf8') },
+    '/inpatient.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'inpatient.js'), 'utf8') },
     '/wedge.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'wedge.js'), 'utf8') },
     '/app.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.css'), 'utf8') },
   };
@@ -369,6 +371,7 @@ function buildApp(t: Terminal, devices: Devices, local: { ledger: LedgerStore; p
     const { setl_id } = parse(schemas.setlId, req.params, 'path');
     return ok(reply, await t.partialReturn(setl_id, parse(schemas.partialReturn, req.body, 'body').keep));
   });
+  if (t.mode !== 'pharmacy') inpatientRoutes(app, t, parse);
   app.get('/api/day', async (req, reply) => ok(reply, await dayReport(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
   app.post('/api/day/check', async (req, reply) => ok(reply, await checkDay(t, parse(schemas.day, req.query, 'query').date ?? localDate(t.clock))));
 

@@ -2,7 +2,7 @@
  * The cashier terminal's shell: the state every flow shares (the cashier, the open checkout), the
  * cashier lock (one operation at a time), the device wiring, and the one way to the platform
  * (`call`). The flows live in ./flows by name: shift, identify, checkout (pharmacy and the common
- * steps), outpatient, returns, day, virtual-devices. Every platform transaction goes through
+ * steps), outpatient, inpatient, returns, day, virtual-devices. Every platform transaction goes through
  * `call`, with a whole envelope the terminal fills (institution, cashier, sign_no, the patient's
  * insured area).
  */
@@ -20,6 +20,7 @@ import { TerminalError } from './errors.ts';
 import { PlatformUnavailable, type PlatformClient } from './platform-client.ts';
 import * as checkout from './flows/checkout.ts';
 import * as identify from './flows/identify.ts';
+import { Ward } from './flows/inpatient.ts';
 import * as outpatient from './flows/outpatient.ts';
 import * as returns from './flows/returns.ts';
 import * as shift from './flows/shift.ts';
@@ -50,6 +51,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   cashier: Cashier | null = null;
   /** The checkout on screen, open or just ended (flows/checkout.ts). */
   co: Checkout | null = null;
+  /** The inpatient window's stays (flows/inpatient.ts). */
+  readonly ward = new Ward();
   private scanChain: Promise<void> = Promise.resolve();
   /** One cashier operation at a time: each awaits the platform, and none may see another's half-done checkout. */
   private readonly serial = new Serial();

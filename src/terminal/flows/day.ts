@@ -41,7 +41,7 @@ const out = (s: Sums) => ({
 });
 
 const TENDER_NAMES: Record<string, string> = { cash: '现金 cash', bank: '银行卡 bank card', mobile: '移动支付 mobile' };
-const CLR_NAMES: Record<string, string> = { '41': '药店购药', '11': '普通门诊' };
+const CLR_NAMES: Record<string, string> = { '41': '药店购药', '11': '普通门诊', '21': '住院' };
 
 export async function dayReport(t: Terminal, date: string) {
   const code = t.institution.fixmedins_code;
