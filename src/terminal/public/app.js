@@ -5,15 +5,15 @@ import { watchKeyboardWedge } from './wedge.js';
 
 const $ = (sel) => document.querySelector(sel);
 const $$ = (sel) => [...document.querySelectorAll(sel)];
-const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const money = (v) => (v === null || v === undefined || v === '' ? '' : Number(v).toFixed(2));
+export const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const money = (v) => (v === null || v === undefined || v === '' ? '' : Number(v).toFixed(2));
 
 let S = null; // the terminal's state: institution, cashier, devices, checkout, clock
 let lastReceipt = null;
 
 // --- API ------------------------------------------------------------------------------------
 
-async function api(method, path, body) {
+export async function api(method, path, body) {
   const res = await fetch(path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -40,7 +40,7 @@ function banner(text, level = 'error') {
 }
 
 /** Runs an action; a refusal shows in the banner with its err_code. */
-async function act(fn) {
+export async function act(fn) {
   try {
     banner('');
     return await fn();
@@ -398,8 +398,7 @@ function wire() {
   for (const b of $$('.tab'))
     b.onclick = () => {
       for (const t of $$('.tab')) t.classList.toggle('active', t === b);
-      $('#tab-checkout').hidden = b.dataset.tab !== 'checkout';
-      $('#tab-day').hidden = b.dataset.tab !== 'day';
+      for (const sec of $$('.tab-body')) sec.hidden = sec.id !== `tab-${b.dataset.tab}`;
       if (b.dataset.tab === 'day') act(loadDay);
     };
   const fresh = () => act(async () => {
