@@ -190,7 +190,7 @@ describe.skipIf(!gate.ok)(`the inpatient window in Chromium${gate.ok ? '' : ` (s
     const refund = platform.lines.find((l) => l.mdtrt_id === mdtrtId && l.feedetl_sn === '0005')!;
     expect(refund).toMatchObject({ init_feedetl_sn: '0004', cnt: -1, amountFen: -10_000, split: { fulamt_ownpay_amt: 0, overlmt_amt: 0, preselfpay_amt: -1000, inscp_scp_amt: -9000 } });
     const cells = await p.locator('#ipt-lines tr[data-sn="0005"] td.num').allTextContents();
-    expect(cells.map(fenOf)).toEqual([10_000, -10_000, -10_000, 0, 0, -1000, -9000]);
+    expect(cells.map(fenOf)).toEqual([10_000, -100, -10_000, 0, 0, -1000, -9000]); // price, count (x 100), amount, the split
     await expectText(p, '#ipt-unsettled', '2200.00');
 
     await p.click('#ipt-discharge');
