@@ -12,7 +12,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, killAll, query, spawnMedpos, type MedposChild } from './helpers.ts';
+import { addBySearch, browserGate, DEMO, expectContains, expectText, killAll, launchBrowser, newCheckout, openAndSignIn, presettleAndCheck, query, spawnMedpos, text, type MedposChild } from './helpers.ts';
 
 const LIU_YANG = { certno: '44030619900218071X' };
 const PHARMACY = 'P44030000001';
@@ -173,4 +173,36 @@ describe('a terminal that settles on a remote platform', () => {
     expect(settlements().slice(before)).toEqual(applied);
     expect(query(till, 'SELECT setl_id FROM terminal_sales')).toEqual([{ setl_id: applied[0]!.setl_id }]);
   }, 60_000);
+
+  const gate = browserGate();
+  if (!gate.ok && gate.required) throw new Error(gate.reason);
+  it.skipIf(!gate.ok)('(d) in Chromium: the page says the platform is unreachable, the sale stays open, and settles once when it is back', async () => {
+    const { t } = await startRemote('R05', `http://127.0.0.1:${platformPort}`);
+    const b = await launchBrowser();
+    running.push({ stop: () => b.close() });
+    const p = b.page;
+    await openAndSignIn(p, t.url);
+    await newCheckout(p);
+    await p.fill('#id-certno', LIU_YANG.certno);
+    await p.click('#id-submit');
+    await expectText(p, '#patient-name', '刘*');
+    await addBySearch(p, 'XC08CAN010A001', '30.00');
+    await presettleAndCheck(p, { medfee: '30.00' });
+    const before = settlements().length;
+    platform!.proc.kill('SIGKILL');
+    await new Promise((res) => platform!.proc.once('close', res));
+    await p.check('input[name=tender][value=bank]');
+    await p.click('#confirm');
+    await expectContains(p, '#banner', '医保平台无法连接');
+    await expectContains(p, '#banner', '[platform_unavailable]');
+    await p.waitForSelector('#checkout-state[data-state="open"]');
+    await p.screenshot({ path: join(dir, 'unreachable.png') });
+    if (process.env.MEDPOS_SHOT_DIR) await p.screenshot({ path: join(process.env.MEDPOS_SHOT_DIR, 'terminal-platform-unreachable.png') });
+    await startPlatform();
+    await p.click('#confirm');
+    await p.waitForSelector('#done:not([hidden])');
+    const setlId = await text(p, '#done-setl-id');
+    expect(settlements().slice(before).map((r) => r.setl_id)).toEqual([setlId]);
+    expect(b.errors).toEqual([]);
+  }, 90_000);
 });
