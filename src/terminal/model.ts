@@ -101,6 +101,9 @@ export class Checkout {
   acctUsed = true;
   pre: { setl: Setl; sig: string } | null = null;
   visit: Visit | null = null;
+  /** Outpatient: 11 general, 14 chronic or special disease (needs a filing of `dise`). */
+  medType: '11' | '14' = '11';
+  dise: { code: string; name: string } | null = null;
   setlId: string | null = null;
   notices: Notice[] = [];
   readonly abort = new AbortController();

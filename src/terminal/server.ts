@@ -23,6 +23,7 @@ import { describeZodError } from '../platform/envelope.ts';
 import { checkBasePath, gateway, isGatewayUrl } from '../platform/gateway.ts';
 import { checkDay, dayReport, receipt } from './flows/day.ts';
 import { Devices } from './devices.ts';
+import * as outpatient from './flows/outpatient.ts';
 import { inpatientRoutes } from './inpatient-routes.ts';
 import { errorBody, TerminalError } from './errors.ts';
 import { openTill, type TerminalStore } from './store.ts';
@@ -88,6 +89,11 @@ const schemas = {
   }),
   linePatch: z.strictObject({ pric: price.optional(), cnt: count.optional(), hosp_appr_flag: appr.optional() }),
   lineNo: z.strictObject({ no: z.coerce.number().int().min(1).max(100_000) }),
+  diagnosis: z.strictObject({
+    med_type: z.enum(['11', '14'], { error: 'must be 11 or 14' }),
+    dise_codg: z.string().regex(/^[0-9A-Za-z.+-]{1,30}$/, 'must be a disease code').optional(),
+    dise_name: z.string().trim().min(1).max(100).optional(),
+  }),
   presettle: z.strictObject({ acct_used: z.boolean({ error: 'must be true or false' }) }),
   settle: z.strictObject({ tender: z.enum(['cash', 'bank', 'mobile'], { error: 'must be cash, bank or mobile' }), tendered: yuanSchema.refine((v) => v >= 0 && v <= 100_000_000, 'must be an amount in yuan').optional() }),
   setlId: z.strictObject({ setl_id: z.string().regex(/^[0-9A-Za-z]{1,40}$/, 'must be a setl_id') }),
@@ -240,6 +246,7 @@ function buildApp(t: Terminal, devices: Devices, local: { ledger: LedgerStore; p
   const html = page(t.institution, t.config.terminalId, tester);
   const assets: Record<string, { type: string; body: string }> = {
     '/app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.js'), 'utf8') },
+    '/diagnosis.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'diagnosis.js'), 'utf8') },
     '/inpatient.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'inpatient.js'), 'utf8') },
     '/wedge.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'wedge.js'), 'utf8') },
     '/app.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.css'), 'utf8') },
@@ -340,6 +347,11 @@ function buildApp(t: Terminal, devices: Devices, local: { ledger: LedgerStore; p
   app.post('/api/checkout/identify', async (req, reply) => ok(reply, await t.identify(parse(schemas.identify, req.body, 'body'))));
   app.get('/api/checkout/reveal', async (_req, reply) => ok(reply, t.reveal()));
   app.post('/api/checkout/insutype', async (req, reply) => ok(reply, await t.setInsutype(parse(schemas.insutype, req.body, 'body').insutype)));
+  app.post('/api/checkout/diagnosis', async (req, reply) => {
+    const b = parse(schemas.diagnosis, req.body, 'body');
+    return ok(reply, await t.exclusive(() => outpatient.setDiagnosis(t, b)));
+  });
+  app.get('/api/checkout/filings', async (_req, reply) => ok(reply, await t.exclusive(() => outpatient.filings(t))));
   app.post('/api/checkout/register', async (_req, reply) => ok(reply, await t.register()));
   app.post('/api/checkout/lines', async (req, reply) => {
     const b = parse(schemas.line, req.body, 'body');

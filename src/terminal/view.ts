@@ -28,6 +28,8 @@ export function checkoutView(co: Checkout | null): unknown {
     },
     insutype: co.insutype,
     acct_used: co.acctUsed,
+    med_type: co.medType,
+    dise: co.dise,
     visit: co.visit && { mdtrt_id: co.visit.mdtrt_id, ipt_otp_no: co.visit.ipt_otp_no, batch: co.visit.batch },
     lines: co.lines.map((l) => {
       const amount = l.pric === null ? null : lineAmount(l.pric * 100, l.cnt_e4);

@@ -23,10 +23,64 @@ export async function ensureRegistered(t: Terminal, co: Checkout): Promise<Visit
     co.insutype!,
   );
   const mdtrtId = (out.data as { mdtrt_id: string }).mdtrt_id;
-  await t.call('2203', { mdtrtinfo: { mdtrt_id: mdtrtId, psn_no: p.psn_no, med_type: '11' }, diseinfo: [] }, p.psn_no, co.insutype!);
   co.visit = { mdtrt_id: mdtrtId, ipt_otp_no: ipt, uploadedSig: null, round: 0, batch: null };
+  await sendVisitInfo(t, co, p);
   t.notice('info', `已挂号 (registered) 门诊号 ${ipt}`);
   return co.visit;
+}
+
+/** 2203: the visit's med_type and diagnosis (for 14, the filed disease: `dise_codg` = `opsp_dise_code`). */
+async function sendVisitInfo(t: Terminal, co: Checkout, p: Patient): Promise<void> {
+  const d = co.dise;
+  await t.call(
+    '2203',
+    {
+      mdtrtinfo: { mdtrt_id: co.visit!.mdtrt_id, psn_no: p.psn_no, med_type: co.medType, ...(d ? { dise_codg: d.code, dise_name: d.name, main_cond_dscr: d.name } : {}) },
+      diseinfo: d ? [{ diag_type: '1', diag_srt_no: '1', diag_code: d.code, diag_name: d.name, diag_dept: '门诊', dise_dor_no: t.cashier!.opter_no, dise_dor_name: t.cashier!.opter_name, diag_time: co.begntime }] : [],
+    },
+    p.psn_no,
+    co.insutype!,
+  );
+}
+
+/** The outpatient med_type and diagnosis; on a registered visit 2203 is sent again (it replaces the visit info). */
+export async function setDiagnosis(t: Terminal, q: { med_type: '11' | '14'; dise_codg?: string | undefined; dise_name?: string | undefined }): Promise<unknown> {
+  t.requireCashier();
+  const co = t.current();
+  if (co.mode !== 'outpatient') throw new TerminalError('wrong_mode', '药店没有门诊诊断 (pharmacies record no diagnosis)', 409);
+  if (q.med_type === '14' && !q.dise_codg) throw new TerminalError('dise_missing', '门诊慢特病须选择已备案的病种 (med_type 14 needs the filed disease)');
+  const before = { medType: co.medType, dise: co.dise };
+  co.medType = q.med_type;
+  co.dise = q.dise_codg ? { code: q.dise_codg, name: q.dise_name ?? q.dise_codg } : null;
+  t.invalidate(co);
+  if (co.visit) {
+    try {
+      await sendVisitInfo(t, co, t.needPatient(co));
+    } catch (err) {
+      Object.assign(co, before);
+      throw err;
+    }
+  }
+  t.notice('info', `医疗类别 ${co.medType}${co.dise ? `，诊断 ${co.dise.code} ${co.dise.name}` : ''}`);
+  t.publish();
+  return t.view();
+}
+
+/** The patient's chronic-disease filings not cancelled: 5301, or the ledger's when the platform beside it has no 5301 yet. */
+export async function filings(t: Terminal): Promise<unknown[]> {
+  const co = t.current();
+  const p = t.needPatient(co);
+  try {
+    const out = await t.call('5301', { data: { psn_no: p.psn_no } }, p.psn_no, co.insutype!);
+    return ((out.feedetail as Array<Record<string, unknown>> | undefined) ?? []).filter((f) => f.insutype === co.insutype);
+  } catch (err) {
+    if (!t.ledger || !(err instanceof TerminalError) || err.err_code === 'person_unknown') throw err;
+    log.info({ err_code: err.err_code }, '5301 refused: the filings are read from the ledger');
+    const rows = await t.ledger.transaction((tx) => tx.filings(p.psn_no));
+    return rows
+      .filter((f) => !f.cancelled && f.insutype === co.insutype)
+      .map((f) => ({ trt_dcla_detl_sn: f.trt_dcla_detl_sn, insutype: f.insutype, opsp_dise_code: f.opsp_dise_code, opsp_dise_name: f.opsp_dise_name, begndate: f.begndate, enddate: f.enddate }));
+  }
 }
 
 /** 2204 (when the lines changed since the last upload) then 2206, or 2207 when `pending` names the settlement request in the till. */
@@ -56,7 +110,7 @@ export async function settleVisit(t: Terminal, co: Checkout, p: Patient, lines: 
   }
   const out = await t.call(
     settle ? '2207' : '2206',
-    { data: { psn_no: p.psn_no, ...certInput(p.cert), med_type: '11', medfee_sumamt: yuan(total), psn_setlway: '01', mdtrt_id: visit.mdtrt_id, chrg_bchno: visit.batch, acct_used_flag: co.acctUsed ? '1' : '0', insutype } },
+    { data: { psn_no: p.psn_no, ...certInput(p.cert), med_type: co.medType, medfee_sumamt: yuan(total), psn_setlway: '01', mdtrt_id: visit.mdtrt_id, chrg_bchno: visit.batch, acct_used_flag: co.acctUsed ? '1' : '0', insutype } },
     p.psn_no,
     insutype,
     pending,

@@ -215,7 +215,7 @@ function updateChange() {
   $('#change').textContent = cashTender ? (got >= due ? ((got - due) / 100).toFixed(2) : '不足 short') : '0.00';
 }
 
-function setCheckout(view) {
+export function setCheckout(view) {
   S.checkout = view;
   renderCheckout();
 }
