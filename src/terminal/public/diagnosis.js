@@ -28,6 +28,14 @@ function wire() {
     else $('#filings').hidden = true;
   });
   $('#filings').onchange = pick;
+  // a new checkout starts as general outpatient (11) with no diagnosis, as the server's does
+  for (const id of ['#new-checkout', '#next-customer'])
+    $(id).addEventListener('click', () => {
+      $('#med-type').value = '11';
+      $('#filings').hidden = true;
+      $('#dise-codg').value = '';
+      $('#diagnosis-info').textContent = '';
+    });
   $('#set-diagnosis').onclick = () => act(async () => {
     const medType = $('#med-type').value;
     const code = $('#dise-codg').value.trim();
