@@ -8,13 +8,16 @@
  */
 import { localDateTime, stamp } from '../../core/clock.ts';
 import { lineAmount, type Fen } from '../../core/money.ts';
-import { maskId, maskName } from '../../core/mask.ts';
+import { maskId } from '../../core/mask.ts';
 import { log } from '../../log.ts';
 import { TerminalError } from '../errors.ts';
 import { certInput, fen, lineSplit, yuan, type LineSplitView, type Patient, type Setl } from '../model.ts';
 import type { CertRecord, SaleLineRecord, Tender } from '../store.ts';
 import type { Terminal } from '../terminal.ts';
 import { receiptFigures, settledFigures } from './checkout.ts';
+import { view } from '../inpatient-view.ts';
+
+export { statement, view } from '../inpatient-view.ts';
 
 export type StayState = 'ADMITTED' | 'DISCHARGED' | 'SETTLED' | 'CANCELLED';
 const STATE_OF_INHOSP: Record<string, StayState> = { '1': 'ADMITTED', '2': 'DISCHARGED', '3': 'SETTLED', '9': 'CANCELLED' };
@@ -308,7 +311,7 @@ export async function cancelAdmission(t: Terminal): Promise<unknown> {
   return view(t);
 }
 
-const unsettled = (s: Stay) => s.lines.filter((l) => l.setl_id === null);
+export const unsettled = (s: Stay) => s.lines.filter((l) => l.setl_id === null);
 const stateSig = (s: Stay, mid: boolean, acctUsed: boolean) => JSON.stringify([s.state, mid, acctUsed, unsettled(s).map((l) => l.feedetl_sn)]);
 
 function settleInput(s: Stay, mid: boolean, acctUsed: boolean) {
@@ -412,96 +415,4 @@ export async function cancelSettlement(t: Terminal, setlId: string): Promise<unk
   log.info({ setl_id: cancelId, init_setl_id: setlId }, 'inpatient settlement cancelled');
   t.emit('sale', { setl_id: cancelId, kind: 'cancel' });
   return view(t);
-}
-
-// --- what the page shows ------------------------------------------------------------------------
-
-const FUND_NAMES: Record<string, string> = {
-  '310100': '职工基本医疗保险统筹基金',
-  '390100': '城乡居民基本医疗保险基金',
-  '330100': '职工大额医疗费用补助',
-  '390200': '城乡居民大病保险',
-  '320100': '公务员医疗补助',
-  '610100': '医疗救助基金',
-};
-const MONEY = ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc', 'hifp_pay', 'hifob_pay', 'hifmi_pay', 'cvlserv_pay', 'maf_pay', 'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'acct_mulaid_pay', 'psn_cash_pay', 'balc'];
-
-/** The platform's figures, to fen and back: every amount the page shows is a whole number of fen. */
-function figures(setl: Setl): Record<string, number> {
-  return Object.fromEntries(MONEY.map((k) => [k, yuan(fen(setl[k]))]));
-}
-function funds(detail: Setl[]) {
-  return detail.map((d) => ({
-    fund_pay_type: String(d.fund_pay_type),
-    name: String(d.fund_pay_type_name ?? FUND_NAMES[String(d.fund_pay_type)] ?? d.fund_pay_type),
-    fund_payamt: yuan(fen(d.fund_payamt)),
-    crt_payb_lmt_amt: d.crt_payb_lmt_amt === null || d.crt_payb_lmt_amt === undefined ? null : yuan(fen(d.crt_payb_lmt_amt)),
-  }));
-}
-
-/** The 住院结算单 of one settlement of the stay on screen: every fund, the account, cash, the deductible and the cap left. */
-export function statement(t: Terminal, setlId: string) {
-  const s = [...t.ward.stays.values()].find((x) => x.settlements.some((st) => st.setl_id === setlId));
-  const st = s?.settlements.find((x) => x.setl_id === setlId);
-  if (!s || !st) throw new TerminalError('settlement_unknown', `没有住院结算 ${setlId}`, 404);
-  const pool = st.setldetail.find((d) => d.fund_pay_type === '310100' || d.fund_pay_type === '390100');
-  return {
-    title: `${t.institution.fixmedins_name} 住院结算单`,
-    setl_id: st.setl_id,
-    cancel_setl_id: st.cancel_setl_id,
-    mid_setl_flag: st.mid ? '1' : '0',
-    setl_time: String(st.setlinfo.setl_time ?? ''),
-    patient: maskName(s.patient.name),
-    certno: maskId(s.patient.certno),
-    ipt_no: s.ipt_no,
-    mdtrt_id: s.mdtrt_id,
-    insutype: s.insutype,
-    med_type: s.med_type,
-    begntime: s.begntime,
-    endtime: s.endtime,
-    ...figures(st.setlinfo),
-    funds: funds(st.setldetail),
-    pool_cap_left: pool && pool.crt_payb_lmt_amt !== null && pool.crt_payb_lmt_amt !== undefined ? yuan(fen(pool.crt_payb_lmt_amt)) : null,
-    lines: s.lines.filter((l) => st.lines.includes(l.feedetl_sn)).map(lineView),
-  };
-}
-
-const lineView = (l: StayLine) => ({
-  feedetl_sn: l.feedetl_sn,
-  init_feedetl_sn: l.init_feedetl_sn,
-  hilist_code: l.hilist_code,
-  name: l.name,
-  chrgitm_lv: l.chrgitm_lv,
-  pric: yuan(l.pric),
-  cnt: l.cnt_e4 / 10_000,
-  amount: yuan(l.amount),
-  fee_ocur_time: l.fee_ocur_time,
-  split: l.split && { fulamt_ownpay_amt: yuan(l.split.fulamt_ownpay_amt), overlmt_amt: yuan(l.split.overlmt_amt), preselfpay_amt: yuan(l.split.preselfpay_amt), inscp_scp_amt: yuan(l.split.inscp_scp_amt) },
-  setl_id: l.setl_id,
-});
-
-export function view(t: Terminal): unknown {
-  const s = t.ward.current ? t.ward.stays.get(t.ward.current) : undefined;
-  if (!s) return { stay: null };
-  const open = unsettled(s);
-  return {
-    stay: {
-      mdtrt_id: s.mdtrt_id,
-      ipt_no: s.ipt_no,
-      patient: maskName(s.patient.name),
-      certno: maskId(s.patient.certno),
-      insutype: s.insutype,
-      med_type: s.med_type,
-      dise_codg: s.dise_codg,
-      begntime: s.begntime,
-      endtime: s.endtime,
-      state: s.state,
-      state_name: STATE_NAMES[s.state],
-      lines: s.lines.map(lineView),
-      unsettled_sum: yuan(open.reduce((a, l) => a + l.amount, 0)),
-      unsettled_count: open.length,
-      trial: s.trial && { mid_setl_flag: s.trial.mid ? '1' : '0', acct_used: s.trial.acctUsed, ...figures(s.trial.setlinfo), funds: funds(s.trial.setldetail) },
-      settlements: s.settlements.map((st) => ({ setl_id: st.setl_id, mid_setl_flag: st.mid ? '1' : '0', cancel_setl_id: st.cancel_setl_id, ...figures(st.setlinfo) })),
-    },
-  };
 }
