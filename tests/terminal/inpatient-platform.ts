@@ -72,6 +72,8 @@ export class InpatientStandIn {
   readonly calls: Array<{ infno: string; input: Record<string, any> }> = [];
   private readonly answered = new Map<string, unknown>();
   private seq = 0;
+  /** The next answer to this infno is applied and then lost (the connection dropped): the terminal must resend the same msgid. */
+  loseAnswerOf: string | null = null;
   private server: Server | undefined;
   url = '';
 
@@ -92,6 +94,11 @@ export class InpatientStandIn {
         if (!out) {
           out = this.answer(env);
           this.answered.set(env.msgid, out);
+          if (this.loseAnswerOf === env.infno) {
+            this.loseAnswerOf = null;
+            req.socket.destroy();
+            return;
+          }
         }
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(out));
       });

@@ -87,6 +87,11 @@ function stayOnScreen(t: Terminal): Stay {
   return s;
 }
 
+/** A stay whose settlement was sent and not answered is frozen: only settling again (same msgid) resolves it. */
+function refusePending(t: Terminal, s: Stay): void {
+  if (t.store.pending(settlePurpose(s))) throw new TerminalError('settlement_pending', '结算请求已发出但未收到应答：请在医保平台恢复后再次点“确认结算”，将以同一报文号重发 (a settlement is pending)', 409);
+}
+
 const refuseUnless = (s: Stay, ...ok: StayState[]) => {
   if (!ok.includes(s.state)) throw new TerminalError(`stay_${s.state.toLowerCase()}`, `本次住院状态为 ${STATE_NAMES[s.state]}，不能进行此操作 (the stay is ${s.state})`, 409);
 };
@@ -225,6 +230,7 @@ async function upload(t: Terminal, s: Stay, lines: StayLine[]): Promise<void> {
 export async function uploadFees(t: Terminal, fees: FeeInput[]): Promise<unknown> {
   t.requireCashier();
   const s = stayOnScreen(t);
+  refusePending(t, s);
   refuseUnless(s, 'ADMITTED');
   const now = localDateTime(t.clock);
   const lines = fees.map((f, i): StayLine => {
@@ -251,6 +257,7 @@ export async function uploadFees(t: Terminal, fees: FeeInput[]): Promise<unknown
 export async function refundFee(t: Terminal, feedetlSn: string, cntE4: number): Promise<unknown> {
   t.requireCashier();
   const s = stayOnScreen(t);
+  refusePending(t, s);
   refuseUnless(s, 'ADMITTED');
   const orig = s.lines.find((l) => l.feedetl_sn === feedetlSn && l.cnt_e4 > 0);
   if (!orig) throw new TerminalError('fee_line_unknown', `没有费用明细 ${feedetlSn} (no such positive line)`, 404);
@@ -272,6 +279,7 @@ export async function refundFee(t: Terminal, feedetlSn: string, cntE4: number): 
 export async function withdrawFee(t: Terminal, feedetlSn: string): Promise<unknown> {
   t.requireCashier();
   const s = stayOnScreen(t);
+  refusePending(t, s);
   refuseUnless(s, 'ADMITTED');
   await t.call('2302', { data: { mdtrt_id: s.mdtrt_id, psn_no: s.patient.psn_no, feedetl_sn: feedetlSn } }, s.patient.psn_no, s.insutype);
   s.lines = s.lines.filter((l) => l.feedetl_sn !== feedetlSn);
@@ -282,6 +290,7 @@ export async function withdrawFee(t: Terminal, feedetlSn: string): Promise<unkno
 export async function discharge(t: Terminal): Promise<unknown> {
   t.requireCashier();
   const s = stayOnScreen(t);
+  refusePending(t, s);
   refuseUnless(s, 'ADMITTED');
   const endtime = localDateTime(t.clock);
   await t.call('2402', { dscginfo: { mdtrt_id: s.mdtrt_id, psn_no: s.patient.psn_no, insutype: s.insutype, endtime, dscg_way: '1', dscg_dept_codg: 'ZY01', dscg_dept_name: '住院部' }, diseinfo: [] }, s.patient.psn_no, s.insutype);
@@ -294,6 +303,7 @@ export async function discharge(t: Terminal): Promise<unknown> {
 export async function cancelDischarge(t: Terminal): Promise<unknown> {
   t.requireCashier();
   const s = stayOnScreen(t);
+  refusePending(t, s);
   refuseUnless(s, 'DISCHARGED');
   await t.call('2405', { data: { mdtrt_id: s.mdtrt_id, psn_no: s.patient.psn_no } }, s.patient.psn_no, s.insutype);
   s.state = 'ADMITTED';
@@ -305,6 +315,7 @@ export async function cancelDischarge(t: Terminal): Promise<unknown> {
 export async function cancelAdmission(t: Terminal): Promise<unknown> {
   t.requireCashier();
   const s = stayOnScreen(t);
+  refusePending(t, s);
   refuseUnless(s, 'ADMITTED');
   await t.call('2404', { data: { mdtrt_id: s.mdtrt_id, psn_no: s.patient.psn_no } }, s.patient.psn_no, s.insutype);
   s.state = 'CANCELLED';
@@ -334,6 +345,7 @@ function settleInput(s: Stay, mid: boolean, acctUsed: boolean) {
 export async function trial(t: Terminal, q: { mid: boolean; acct_used: boolean }): Promise<unknown> {
   t.requireCashier();
   const s = stayOnScreen(t);
+  refusePending(t, s);
   refuseUnless(s, q.mid ? 'ADMITTED' : 'DISCHARGED');
   const out = await t.call('2303', settleInput(s, q.mid, q.acct_used), s.patient.psn_no, s.insutype);
   s.trial = { setlinfo: out.setlinfo as Setl, setldetail: (out.setldetail as Setl[] | undefined) ?? [], mid: q.mid, acctUsed: q.acct_used, sig: stateSig(s, q.mid, q.acct_used) };
@@ -387,6 +399,7 @@ const saleLine = (l: StayLine): SaleLineRecord => ({ feedetl_sn: l.feedetl_sn, h
 export async function cancelSettlement(t: Terminal, setlId: string): Promise<unknown> {
   const cashier = t.requireCashier();
   const s = stayOnScreen(t);
+  refusePending(t, s);
   const st = s.settlements.find((x) => x.setl_id === setlId);
   if (!st) throw new TerminalError('settlement_unknown', `本次住院没有结算 ${setlId}`, 404);
   const out = await t.call('2305', { data: { mdtrt_id: s.mdtrt_id, setl_id: setlId, psn_no: s.patient.psn_no } }, s.patient.psn_no, s.insutype, `ipt-cancel:${setlId}`);
