@@ -161,7 +161,8 @@ export function certOf(d: { mdtrt_cert_type: Presented['mdtrt_cert_type']; mdtrt
 
 export async function openVisit(ctx: Ctx, mdtrtId: string, psnNo: string) {
   const v = await ctx.ledger.visit(mdtrtId);
-  if (!v || v.fixmedins_code !== ctx.institution.fixmedins_code) throw new Refusal('visit_unknown', `no visit ${mdtrtId} at this institution`);
+  // an inpatient visit is not one of the outpatient chain's (inpatient.md section 2)
+  if (!v || v.fixmedins_code !== ctx.institution.fixmedins_code || v.inpatient === 1) throw new Refusal('visit_unknown', `no outpatient visit ${mdtrtId} at this institution`);
   if (v.psn_no !== psnNo) throw new Refusal('visit_mismatch', `visit ${mdtrtId} is not person ${psnNo}'s`);
   if (v.cancelled) throw new Refusal('visit_cancelled', `visit ${mdtrtId} was cancelled`);
   return v;
