@@ -227,6 +227,10 @@ if (fuzzFailures) {
   say(`bench: ${fuzzFailures} hostile-input properties failed (see above)`);
   process.exitCode = 1;
 }
+if (figures.ipt_settle_10k_vs_1k > 12) {
+  say(`bench: 2304 at 10k lines costs ${figures.ipt_settle_10k_vs_1k.toFixed(2)}x its cost at 1k (at most 12): a per-line cost crept in`);
+  process.exitCode = 1;
+}
 for (const figure of ['card', 'scanner', 'cli'] as const) {
   if (figures[figure]?.failed) {
     say(`bench: the ${figure} figure failed: ${figures[figure].failed}`);
