@@ -4,7 +4,7 @@ import { fenToYuan, type Fen } from '../../core/money.ts';
 import { computeChronicSplit, type ChronicSplit } from '../../core/chronic.ts';
 import { checkMedType, computeSplit, donorsFor, isPooled, Refusal, splitLine, type LineSplit, type Payer, type Split } from '../../core/settle.ts';
 import type { Institution, Person, WorldIndex } from '../../core/world.ts';
-import { AMOUNT_FIELDS, DELTA_FIELDS, FUND_FIELDS, type Amounts, type Debit, type FeeLineRow, type SettlementRecord } from '../../ledger/records.ts';
+import { AMOUNT_FIELDS, DELTA_FIELDS, FUND_FIELDS, type Amounts, type Debit, type FeeLineRow, type SettlementFund, type SettlementRecord } from '../../ledger/records.ts';
 import type { LedgerTx } from '../../ledger/types.ts';
 import type { Presented, TokenResolver } from '../identity.ts';
 import type { FeeLineInput, InputKey, Inputs } from '../inputs.ts';
@@ -131,7 +131,7 @@ export async function recordSettlement(ctx: Ctx, bill: Bill, split: Split | Chro
 }
 
 /** Writes a record that undoes `orig` (a cancellation, or a 2601 reversal): every amount and debit negated. */
-export async function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal', debits: Debit[]) {
+export async function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'reversal', debits: Debit[], stay: { visit_rev?: number; funds?: readonly SettlementFund[] } = {}) {
   const setl_id = await newId(ctx, kind === 'cancel' ? 'C' : 'R');
   const t = ctx.stamp;
   // the further funds and the counter deltas too: undoing is `counters += d_*` of the reversing record
@@ -139,8 +139,8 @@ export async function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'r
   const reversed = debits.map((d) => ({ ...d, amount: 0 - d.amount }));
   const ownDelta = reversed.filter((d) => d.psn_no === orig.psn_no).reduce((s, d) => s + d.amount, 0);
   const balc = (await ctx.ledger.balance(orig.psn_no)) - ownDelta;
-  const rec: SettlementRecord = { ...orig, setl_id, kind, init_setl_id: orig.setl_id, setl_time: t.time, setl_date: t.date, ...negated, balc, msgid: ctx.msgid, visit_rev: null };
-  await ctx.ledger.appendSettlement(rec, reversed, []);
+  const rec: SettlementRecord = { ...orig, setl_id, kind, init_setl_id: orig.setl_id, setl_time: t.time, setl_date: t.date, ...negated, balc, msgid: ctx.msgid, visit_rev: stay.visit_rev ?? null };
+  await ctx.ledger.appendSettlement(rec, reversed, [], stay.funds);
   return rec;
 }
 
@@ -179,7 +179,8 @@ export function certOf(d: { mdtrt_cert_type: Presented['mdtrt_cert_type']; mdtrt
 
 export async function openVisit(ctx: Ctx, mdtrtId: string, psnNo: string) {
   const v = await ctx.ledger.visit(mdtrtId);
-  if (!v || v.fixmedins_code !== ctx.institution.fixmedins_code) throw new Refusal('visit_unknown', `no visit ${mdtrtId} at this institution`);
+  // an inpatient visit is not one of the outpatient chain's (inpatient.md section 2)
+  if (!v || v.fixmedins_code !== ctx.institution.fixmedins_code || v.inpatient === 1) throw new Refusal('visit_unknown', `no outpatient visit ${mdtrtId} at this institution`);
   if (v.psn_no !== psnNo) throw new Refusal('visit_mismatch', `visit ${mdtrtId} is not person ${psnNo}'s`);
   if (v.cancelled) throw new Refusal('visit_cancelled', `visit ${mdtrtId} was cancelled`);
   return v;
