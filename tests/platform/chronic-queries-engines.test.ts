@@ -12,7 +12,7 @@ import { runScenario, scenarioSchema } from '../../src/replay/replay.ts';
 import { pgAvailable, startPgCluster, type PgCluster } from '../helpers/pg-cluster.ts';
 
 const DIR = 'fixtures/scenarios';
-const SCENARIOS = ['example-c1', 'chronic-filing', 'chronic-settlement', 'eligibility-2001', 'queries-52xx'];
+const SCENARIOS = ['example-c1', 'chronic-filing', 'chronic-settlement', 'eligibility-2001', 'queries-52xx', 'queries-inpatient'];
 
 let cluster: PgCluster | undefined;
 const withPg = pgAvailable('the chronic and query scenarios on PostgreSQL');
