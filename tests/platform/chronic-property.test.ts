@@ -24,7 +24,7 @@ async function ok(platform: Platform, infno: string, inst: string, input: Record
 async function state(platform: Platform, inst: string) {
   const cum = (await ok(platform, '5206', inst, { data: { psn_no: HAN.psn_no } })).cuminfo as { cum_type_code: string; cum: number }[];
   const balc = (await ok(platform, '1101', inst, { data: { mdtrt_cert_type: '02', mdtrt_cert_no: HAN.certno } })).insuinfo[0].balc as number;
-  return { balc, ...Object.fromEntries(cum.map((r) => [r.cum_type_code, r.cum])) } as Record<string, number>;
+  return { balc, ...Object.fromEntries(cum.map((r) => [r.cum_type_code, r.cum])) } as Record<'balc' | 'dedc_used' | 'fund_used' | 'chr_dedc_used' | 'chr_fund_used', number>;
 }
 
 const bill = fc.array(fc.record({ code: fc.constantFrom(...ITEMS), pric: fc.integer({ min: 1, max: 600_00 }), cnt: fc.integer({ min: 1, max: 5 }) }), { minLength: 1, maxLength: 4 });
