@@ -180,6 +180,7 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
       host: opts.host,
     });
     await app.listen({ port: opts.port, host: opts.host });
+    const stopRecovery = terminal.startRecovery();
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -194,6 +195,7 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
       app,
       close: () =>
         (closing ??= (async () => {
+          stopRecovery();
           await app.close();
           await d.close();
           t.close();

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS terminal_pending (
   purpose TEXT PRIMARY KEY,
   msgid TEXT NOT NULL,
   envelope TEXT NOT NULL,
+  draft TEXT,
   created TEXT NOT NULL
 );
 -- the platform's setlinfo of each settlement the terminal made, for its receipt
@@ -108,6 +109,24 @@ export interface SaleRecord {
   lines: SaleLineRecord[];
 }
 
+/** What the till knows of a sale before the platform answers: the rest comes from the setlinfo. */
+export type SaleDraft = Omit<SaleRecord, 'setl_id' | 'setl_date' | 'setl_time' | 'medfee_sumamt' | 'fund_pay_sumamt' | 'acct_pay' | 'acct_mulaid_pay' | 'psn_cash_pay' | 'mdtrt_id' | 'clr_type' | 'tendered' | 'change_amt'> & {
+  /** Known before (a cancellation's), or the settlement's. */
+  mdtrt_id: string | null;
+  clr_type: string | null;
+  /** Cash tendered; null: the cash part exactly (bank, mobile, a refund). */
+  tendered: Fen | null;
+};
+
+export interface Pending {
+  purpose: string;
+  msgid: string;
+  envelope: unknown;
+  draft: SaleDraft | null;
+}
+type PendingRow = { purpose: string; msgid: string; envelope: string; draft: string | null };
+const decodePending = (r: PendingRow): Pending => ({ purpose: r.purpose, msgid: r.msgid, envelope: JSON.parse(r.envelope) as unknown, draft: r.draft ? (JSON.parse(r.draft) as SaleDraft) : null });
+
 type Row = Omit<SaleRecord, 'cert' | 'lines'> & { cert: string; lines: string; printed: number };
 
 /** Runs a write of the till; sharing the ledger's SQLite connection, it waits for the ledger's transaction in progress. */
@@ -155,15 +174,22 @@ export class TerminalStore {
   }
 
   /** Keeps a request before it is sent: when its answer never comes, the same msgid is sent again. */
-  holdPending(purpose: string, msgid: string, envelope: unknown): Promise<void> {
+  holdPending(purpose: string, msgid: string, envelope: unknown, draft: SaleDraft | null): Promise<void> {
     return this.write(() => {
-      this.db.prepare('INSERT OR REPLACE INTO terminal_pending (purpose, msgid, envelope, created) VALUES (?, ?, ?, ?)').run(purpose, msgid, JSON.stringify(envelope), new Date().toISOString());
+      this.db
+        .prepare('INSERT OR REPLACE INTO terminal_pending (purpose, msgid, envelope, draft, created) VALUES (?, ?, ?, ?, ?)')
+        .run(purpose, msgid, JSON.stringify(envelope), draft ? JSON.stringify(draft) : null, new Date().toISOString());
     });
   }
 
-  pending(purpose: string): { msgid: string; envelope: unknown } | undefined {
-    const row = this.db.prepare('SELECT msgid, envelope FROM terminal_pending WHERE purpose = ?').get(purpose) as { msgid: string; envelope: string } | undefined;
-    return row ? { msgid: row.msgid, envelope: JSON.parse(row.envelope) as unknown } : undefined;
+  pending(purpose: string): Pending | undefined {
+    const row = this.db.prepare('SELECT purpose, msgid, envelope, draft FROM terminal_pending WHERE purpose = ?').get(purpose) as PendingRow | undefined;
+    return row ? decodePending(row) : undefined;
+  }
+
+  /** Every request still pending, oldest first (left by a terminal that stopped before its answer came). */
+  allPending(): Pending[] {
+    return (this.db.prepare('SELECT purpose, msgid, envelope, draft FROM terminal_pending ORDER BY created').all() as PendingRow[]).map(decodePending);
   }
 
   /** The platform answered (settled or refused): nothing is left to resend. */

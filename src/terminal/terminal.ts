@@ -22,11 +22,12 @@ import * as checkout from './flows/checkout.ts';
 import * as identify from './flows/identify.ts';
 import { Ward } from './flows/inpatient.ts';
 import * as outpatient from './flows/outpatient.ts';
+import { resolvePending } from './flows/pending.ts';
 import * as returns from './flows/returns.ts';
 import * as shift from './flows/shift.ts';
 import * as virtual from './flows/virtual-devices.ts';
 import type { Cashier, Checkout, Notice, Patient } from './model.ts';
-import type { TerminalStore, Tender } from './store.ts';
+import type { SaleDraft, TerminalStore, Tender } from './store.ts';
 import { checkoutView } from './view.ts';
 
 export { fen, yuan, LEVEL_NAMES, INSUTYPE_NAMES, type Cashier, type Notice } from './model.ts';
@@ -37,6 +38,12 @@ export interface TerminalEvents {
   clock: [{ now: string; date: string }];
   scan: [{ kind: string; text: string; outcome: string; level: Notice['level'] }];
   sale: [{ setl_id: string; kind: 'settle' | 'cancel' }];
+}
+
+/** A request kept in the till until answered: its name, and what the till will record when it succeeds. */
+export interface PendingHold {
+  purpose: string;
+  draft?: () => SaleDraft;
 }
 
 export interface TerminalConfig {
@@ -112,11 +119,18 @@ export class Terminal extends EventEmitter<TerminalEvents> {
    * it is sent, and a request still pending under that name is sent again as it was, same msgid:
    * a settlement whose answer never came is applied once.
    */
-  async call(infno: string, input: Record<string, unknown>, psnNo?: string, insutype?: string, pending?: string): Promise<Record<string, unknown>> {
+  async call(infno: string, input: Record<string, unknown>, psnNo?: string, insutype?: string, hold?: PendingHold): Promise<Record<string, unknown>> {
+    const pending = hold?.purpose;
     const held = pending ? this.store.pending(pending) : undefined;
     const env = (held?.envelope as RequestEnvelope | undefined) ?? this.envelope(infno, input, psnNo, insutype);
-    if (pending && !held) await this.store.holdPending(pending, env.msgid, env);
+    if (hold && !held) await this.store.holdPending(hold.purpose, env.msgid, env, hold.draft?.() ?? null);
     if (held) log.info({ msgid: held.msgid, infno: env.infno }, 'sending a pending request again with its msgid');
+    return this.send(env, pending);
+  }
+
+  /** Sends an envelope (a pending one as it was kept); the till's pending row goes once the platform answered. */
+  async send(env: RequestEnvelope, pending?: string): Promise<Record<string, unknown>> {
+    const infno = env.infno;
     let resp;
     try {
       resp = await this.platform.call(env);
@@ -283,6 +297,27 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   /** Partial return: cancel the settlement, then settle the lines kept with the same certificate and tender. */
   partialReturn(setlId: string, keep: string[]): Promise<{ cancel_setl_id: string; setl_id: string; refund: number }> {
     return this.exclusive(() => returns.partialReturn(this, setlId, keep));
+  }
+
+  /**
+   * Sends again, now and then every `everyMs` while any is left, the requests an earlier run left
+   * pending in the till; returns the function that stops it.
+   */
+  startRecovery(everyMs = 30_000): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const run = async () => {
+      const left = await this.exclusive(() => resolvePending(this)).catch((err: unknown) => {
+        log.error({ err }, 'resolving pending requests failed');
+        return 1;
+      });
+      if (left > 0 && !stopped) timer = setTimeout(() => void run(), everyMs).unref();
+    };
+    if (this.store.allPending().length > 0) void run();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }
 
   // --- tester mode ----------------------------------------------------------------------------

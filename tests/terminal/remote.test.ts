@@ -174,6 +174,30 @@ describe('a terminal that settles on a remote platform', () => {
     expect(query(till, 'SELECT setl_id FROM terminal_sales')).toEqual([{ setl_id: applied[0]!.setl_id }]);
   }, 60_000);
 
+  it('a terminal stopped while its settlement was pending records it when it starts again: one settlement, the same msgid', async () => {
+    const first = await startRemote('R06', `http://127.0.0.1:${platformPort}`);
+    await readySale(first.api);
+    const before = settlements().length;
+    platform!.proc.kill('SIGKILL');
+    await new Promise((res) => platform!.proc.once('close', res));
+    expect((await first.api('POST', '/api/checkout/settle', { tender: 'cash', tendered: 50 })).body.err_code).toBe('platform_unavailable');
+    const [held] = query<{ msgid: string }>(first.till, 'SELECT msgid FROM terminal_pending');
+    await first.t.stop();
+    await startPlatform();
+    const again = await startRemote('R06', `http://127.0.0.1:${platformPort}`);
+    expect(again.till).toBe(first.till);
+    const deadline = Date.now() + 15_000;
+    while (query(again.till, 'SELECT count(*) AS n FROM terminal_pending')[0]!.n !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const mine = settlements().slice(before);
+    expect(mine).toEqual([expect.objectContaining({ kind: 'settle', msgid: held!.msgid })]);
+    expect(query(again.till, 'SELECT setl_id, tender, tendered, psn_cash_pay, change_amt FROM terminal_sales WHERE terminal_id = ?', 'R06')).toEqual([
+      { setl_id: mine[0]!.setl_id, tender: 'cash', tendered: 5000, psn_cash_pay: expect.any(Number), change_amt: expect.any(Number) },
+    ]);
+    const [sale] = query<{ tendered: number; psn_cash_pay: number; change_amt: number }>(again.till, 'SELECT tendered, psn_cash_pay, change_amt FROM terminal_sales');
+    expect(sale!.change_amt).toBe(sale!.tendered - sale!.psn_cash_pay);
+    expect((await again.api('GET', `/api/receipts/${mine[0]!.setl_id}`)).body).toMatchObject({ setl_id: mine[0]!.setl_id, tender: 'cash', medfee_sumamt: 30 });
+  }, 60_000);
+
   const gate = browserGate();
   if (!gate.ok && gate.required) throw new Error(gate.reason);
   it.skipIf(!gate.ok)('(d) in Chromium: the page says the platform is unreachable, the sale stays open, and settles once when it is back', async () => {

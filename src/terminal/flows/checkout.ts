@@ -8,9 +8,9 @@ import { lineAmount, type Fen } from '../../core/money.ts';
 import type { TimedScan } from '../../drivers/scanner/index.ts';
 import { log } from '../../log.ts';
 import { TerminalError } from '../errors.ts';
-import { Checkout, LEVEL_NAMES, certInput, fen, lineSplit, recordDetail, saleLine, yuan, type Cashier, type Line, type Notice, type Patient, type PricedLine, type Setl } from '../model.ts';
-import type { CertRecord, SaleRecord, Tender } from '../store.ts';
-import type { Terminal } from '../terminal.ts';
+import { Checkout, LEVEL_NAMES, certInput, fen, lineSplit, recordDetail, saleLine, yuan, type Line, type Notice, type Patient, type PricedLine, type Setl } from '../model.ts';
+import type { CertRecord, SaleDraft, SaleRecord, Tender } from '../store.ts';
+import type { PendingHold, Terminal } from '../terminal.ts';
 import { identifyByEcert } from './identify.ts';
 import { settleVisit, withdrawVisit } from './outpatient.ts';
 
@@ -222,16 +222,16 @@ export async function presettle(t: Terminal, acctUsed: boolean): Promise<unknown
   const p = t.needPatient(co);
   refuseIfPending(t, co);
   co.acctUsed = acctUsed;
-  const setl = await runSettlement(t, co, p, false);
+  const setl = await runSettlement(t, co, p, undefined);
   co.pre = { setl, sig: checkoutSig(co) };
   t.publish();
   return t.view();
 }
 
-async function runSettlement(t: Terminal, co: Checkout, p: Patient, settle: boolean): Promise<Setl> {
+async function runSettlement(t: Terminal, co: Checkout, p: Patient, hold: PendingHold | undefined): Promise<Setl> {
+  const settle = hold !== undefined;
   const lines = priced(co);
-  const pending = settle ? settlePurpose(co) : undefined;
-  if (co.mode === 'outpatient') return settleVisit(t, co, p, lines, pending);
+  if (co.mode === 'outpatient') return settleVisit(t, co, p, lines, hold);
   const total = lines.reduce((s, l) => s + l.amount, 0);
   const insutype = co.insutype!;
   const out = await t.call(
@@ -242,7 +242,7 @@ async function runSettlement(t: Terminal, co: Checkout, p: Patient, settle: bool
     },
     p.psn_no,
     insutype,
-    pending,
+    hold,
   );
   const cut = new Map((out.detlcutinfo as Array<Record<string, unknown>>).map((d) => [d.feedetl_sn as string, d]));
   for (const l of co.lines) {
@@ -268,27 +268,30 @@ export async function settle(t: Terminal, q: { tender: Tender; tendered?: Fen | 
     if (q.tendered === undefined) throw new TerminalError('tendered_missing', '请输入实收现金 (enter the cash tendered)');
     if (q.tendered < due) throw new TerminalError('tendered_short', `实收 ${(q.tendered / 100).toFixed(2)} 少于应收现金 ${(due / 100).toFixed(2)} (not enough cash)`);
   }
-  const setl = await runSettlement(t, co, p, true);
-  await t.store.keepSetlinfo(setl.setl_id as string, receiptFigures(setl));
-  const cash = fen(setl.psn_cash_pay);
-  const tendered = q.tender === 'cash' ? q.tendered! : cash;
-  const change = Math.max(0, tendered - cash);
-  if (tendered < cash) t.notice('warn', `结算现金 ${(cash / 100).toFixed(2)} 高于预结算：请补收 ${((cash - tendered) / 100).toFixed(2)}`);
-  const setlId = setl.setl_id as string;
-  const lines = priced(co);
-  const record: SaleRecord = {
-    ...settledFigures(t, setl, cashier),
+  // what the till records is fixed before the request goes out, so that a terminal restarted before the answer can record it
+  const draft = (): SaleDraft => ({
+    kind: 'settle',
+    init_setl_id: null,
     fixmedins_code: t.institution.fixmedins_code,
+    terminal_id: t.config.terminalId,
+    opter_no: cashier.opter_no,
+    opter_name: cashier.opter_name,
+    sign_no: cashier.sign_no,
+    mdtrt_id: null,
     psn_no: p.psn_no,
     insutype: co.insutype!,
-    clr_type: String(setl.clr_type),
+    clr_type: null,
     tender: q.tender,
-    tendered,
-    change_amt: change,
+    tendered: q.tender === 'cash' ? q.tendered! : null,
     cert: { ...p.cert, acct_used_flag: co.acctUsed ? '1' : '0' } as CertRecord,
-    lines: lines.map((l) => saleLine(l, co.mode === 'pharmacy' ? `L${l.no}` : `R${co.visit!.round}-${l.no}`)),
-  };
-  await t.store.addSale(record);
+    lines: priced(co).map((l) => saleLine(l, co.mode === 'pharmacy' ? `L${l.no}` : `R${co.visit!.round}-${l.no}`)),
+  });
+  const setl = await runSettlement(t, co, p, { purpose: settlePurpose(co), draft });
+  const record = await recordSale(t, draft(), setl);
+  const cash = record.psn_cash_pay;
+  if (record.tendered < cash) t.notice('warn', `结算现金 ${(cash / 100).toFixed(2)} 高于预结算：请补收 ${((cash - record.tendered) / 100).toFixed(2)}`);
+  const setlId = record.setl_id;
+  const lines = priced(co);
   await t.store.rememberPrices(t.institution.fixmedins_code, lines);
   co.state = 'settled';
   co.setlId = setlId;
@@ -300,29 +303,32 @@ export async function settle(t: Terminal, q: { tender: Tender; tendered?: Fen | 
   return t.view();
 }
 
+/** A sale in the till once the platform answered: the draft completed with the settlement's ids and figures, and its setlinfo for the receipt. */
+export async function recordSale(t: Terminal, d: SaleDraft, s: Setl): Promise<SaleRecord> {
+  const cash = fen(s.psn_cash_pay);
+  const tendered = d.tendered ?? cash;
+  const record: SaleRecord = {
+    ...d,
+    setl_id: s.setl_id as string,
+    mdtrt_id: d.mdtrt_id ?? (s.mdtrt_id as string),
+    clr_type: d.clr_type ?? String(s.clr_type),
+    setl_date: String(s.setl_time).slice(0, 10),
+    setl_time: String(s.setl_time),
+    medfee_sumamt: fen(s.medfee_sumamt),
+    fund_pay_sumamt: fen(s.fund_pay_sumamt),
+    acct_pay: fen(s.acct_pay),
+    acct_mulaid_pay: fen(s.acct_mulaid_pay),
+    psn_cash_pay: cash,
+    tendered,
+    change_amt: Math.max(0, tendered - cash),
+  };
+  await t.store.keepSetlinfo(record.setl_id, receiptFigures(s));
+  await t.store.addSale(record);
+  return record;
+}
+
 /** What a receipt shows of the platform's setlinfo beyond the sale record: no name or ID number is kept. */
 export function receiptFigures(setl: Setl): Setl {
   const keep = ['setl_id', 'init_setl_id', 'mdtrt_id', 'psn_no', 'insutype', 'setl_time', 'mdtrt_cert_type', 'med_type', 'clr_type', 'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'fund_pay_sumamt', 'acct_pay', 'acct_mulaid_pay', 'psn_cash_pay', 'balc'];
   return Object.fromEntries(keep.filter((k) => k in setl).map((k) => [k, setl[k]]));
-}
-
-/** The part of a sale record that a platform settlement gives: ids, who settled it, when, and its figures. */
-export function settledFigures(t: Terminal, setl: Setl, cashier: Cashier) {
-  return {
-    setl_id: setl.setl_id as string,
-    kind: 'settle' as const,
-    init_setl_id: null,
-    terminal_id: t.config.terminalId,
-    opter_no: cashier.opter_no,
-    opter_name: cashier.opter_name,
-    sign_no: cashier.sign_no,
-    mdtrt_id: setl.mdtrt_id as string,
-    setl_date: String(setl.setl_time).slice(0, 10),
-    setl_time: String(setl.setl_time),
-    medfee_sumamt: fen(setl.medfee_sumamt),
-    fund_pay_sumamt: fen(setl.fund_pay_sumamt),
-    acct_pay: fen(setl.acct_pay),
-    acct_mulaid_pay: fen(setl.acct_mulaid_pay),
-    psn_cash_pay: fen(setl.psn_cash_pay),
-  };
 }

@@ -11,10 +11,10 @@ import { lineAmount, type Fen } from '../../core/money.ts';
 import { maskId } from '../../core/mask.ts';
 import { log } from '../../log.ts';
 import { TerminalError } from '../errors.ts';
-import { certInput, fen, lineSplit, yuan, type LineSplitView, type Patient, type Setl } from '../model.ts';
-import type { CertRecord, SaleLineRecord, Tender } from '../store.ts';
+import { certInput, fen, lineSplit, yuan, type Cashier, type LineSplitView, type Patient, type Setl } from '../model.ts';
+import type { CertRecord, SaleDraft, SaleLineRecord, Tender } from '../store.ts';
 import type { Terminal } from '../terminal.ts';
-import { receiptFigures, settledFigures } from './checkout.ts';
+import { recordSale } from './checkout.ts';
 import { view } from '../inpatient-view.ts';
 
 export { statement, view } from '../inpatient-view.ts';
@@ -361,36 +361,47 @@ export async function settle(t: Terminal, q: { tender: Tender; tendered?: Fen | 
   const pending = settlePurpose(s);
   const resend = t.store.pending(pending) !== undefined;
   const tr = s.trial;
-  if (!resend && (!tr || tr.sig !== stateSig(s, tr.mid, tr.acctUsed))) throw new TerminalError('trial_first', '请先试算并核对各基金金额 (trial-settle and check the funds first)', 409);
-  const mid = tr!.mid;
-  const due = fen(tr!.setlinfo.psn_cash_pay);
+  if (!tr || (!resend && tr.sig !== stateSig(s, tr.mid, tr.acctUsed))) throw new TerminalError('trial_first', '请先试算并核对各基金金额 (trial-settle and check the funds first)', 409);
+  const mid = tr.mid;
+  const due = fen(tr.setlinfo.psn_cash_pay);
   if (q.tender === 'cash' && (q.tendered === undefined || q.tendered < due)) throw new TerminalError('tendered_short', `实收现金不足 ${(due / 100).toFixed(2)} (not enough cash)`);
-  const out = await t.call('2304', settleInput(s, mid, tr!.acctUsed), s.patient.psn_no, s.insutype, pending);
+  const covered = unsettled(s);
+  // what the till records is fixed before the request goes out (a terminal restarted before the answer records it)
+  const draft = (): SaleDraft => ({
+    ...drafted(t, s, cashier, 'settle', null),
+    tender: q.tender,
+    tendered: q.tender === 'cash' ? q.tendered! : null,
+    lines: covered.map(saleLine),
+  });
+  const out = await t.call('2304', settleInput(s, mid, tr.acctUsed), s.patient.psn_no, s.insutype, { purpose: pending, draft });
   const setl = out.setlinfo as Setl;
   const setlId = String(setl.setl_id);
-  const covered = unsettled(s);
   for (const l of covered) l.setl_id = setlId;
   s.settlements.push({ setl_id: setlId, mid, setlinfo: setl, setldetail: (out.setldetail as Setl[] | undefined) ?? [], cancel_setl_id: null, lines: covered.map((l) => l.feedetl_sn) });
   if (!mid) s.state = 'SETTLED';
   s.trial = null;
-  const cash = fen(setl.psn_cash_pay);
-  const tendered = q.tender === 'cash' ? q.tendered! : cash;
-  await t.store.keepSetlinfo(setlId, receiptFigures(setl));
-  await t.store.addSale({
-    ...settledFigures(t, setl, cashier),
-    fixmedins_code: t.institution.fixmedins_code,
-    psn_no: s.patient.psn_no,
-    insutype: s.insutype,
-    clr_type: String(setl.clr_type ?? '21'),
-    tender: q.tender,
-    tendered,
-    change_amt: Math.max(0, tendered - cash),
-    cert: s.cert,
-    lines: covered.map(saleLine),
-  });
+  await recordSale(t, draft(), setl);
   log.info({ setl_id: setlId, mid, opter_no: cashier.opter_no }, 'inpatient settled');
   t.emit('sale', { setl_id: setlId, kind: 'settle' });
   return view(t);
+}
+
+/** The till's record of a stay's settlement or cancellation, less what the platform's answer gives. */
+function drafted(t: Terminal, s: Stay, cashier: Cashier, kind: 'settle' | 'cancel', initSetlId: string | null) {
+  return {
+    kind,
+    init_setl_id: initSetlId,
+    fixmedins_code: t.institution.fixmedins_code,
+    terminal_id: t.config.terminalId,
+    opter_no: cashier.opter_no,
+    opter_name: cashier.opter_name,
+    sign_no: cashier.sign_no,
+    mdtrt_id: s.mdtrt_id,
+    psn_no: s.patient.psn_no,
+    insutype: s.insutype,
+    clr_type: '21',
+    cert: s.cert,
+  };
 }
 
 const saleLine = (l: StayLine): SaleLineRecord => ({ feedetl_sn: l.feedetl_sn, hilist_code: l.hilist_code, name: l.name, chrgitm_lv: l.chrgitm_lv, pric: l.pric, cnt_e4: l.cnt_e4, amount: l.amount, hosp_appr_flag: '0', trace_code: null });
@@ -402,29 +413,16 @@ export async function cancelSettlement(t: Terminal, setlId: string): Promise<unk
   refusePending(t, s);
   const st = s.settlements.find((x) => x.setl_id === setlId);
   if (!st) throw new TerminalError('settlement_unknown', `本次住院没有结算 ${setlId}`, 404);
-  const out = await t.call('2305', { data: { mdtrt_id: s.mdtrt_id, setl_id: setlId, psn_no: s.patient.psn_no } }, s.patient.psn_no, s.insutype, `ipt-cancel:${setlId}`);
+  const tender = t.store.sale(setlId)?.tender ?? 'cash';
+  const draft = (): SaleDraft => ({ ...drafted(t, s, cashier, 'cancel', setlId), tender, tendered: null, lines: [] });
+  const out = await t.call('2305', { data: { mdtrt_id: s.mdtrt_id, setl_id: setlId, psn_no: s.patient.psn_no } }, s.patient.psn_no, s.insutype, { purpose: `ipt-cancel:${setlId}`, draft });
   const c = out.setlinfo as Setl;
   const cancelId = String(c.setl_id);
   st.cancel_setl_id = cancelId;
   for (const l of s.lines) if (l.setl_id === setlId) l.setl_id = null;
   if (!st.mid) s.state = 'DISCHARGED';
   s.trial = null;
-  const sale = t.store.sale(setlId);
-  await t.store.keepSetlinfo(cancelId, receiptFigures(c));
-  await t.store.addSale({
-    ...settledFigures(t, c, cashier),
-    kind: 'cancel',
-    init_setl_id: setlId,
-    fixmedins_code: t.institution.fixmedins_code,
-    psn_no: s.patient.psn_no,
-    insutype: s.insutype,
-    clr_type: String(c.clr_type ?? '21'),
-    tender: sale?.tender ?? 'cash',
-    tendered: 0,
-    change_amt: 0,
-    cert: s.cert,
-    lines: [],
-  });
+  await recordSale(t, draft(), c);
   log.info({ setl_id: cancelId, init_setl_id: setlId }, 'inpatient settlement cancelled');
   t.emit('sale', { setl_id: cancelId, kind: 'cancel' });
   return view(t);

@@ -7,7 +7,7 @@ import { stamp } from '../../core/clock.ts';
 import { log } from '../../log.ts';
 import { TerminalError } from '../errors.ts';
 import { certInput, lineSplit, yuan, type Checkout, type Patient, type PricedLine, type Setl, type Visit } from '../model.ts';
-import type { Terminal } from '../terminal.ts';
+import type { PendingHold, Terminal } from '../terminal.ts';
 import { feeDetail } from './checkout.ts';
 
 export async function ensureRegistered(t: Terminal, co: Checkout): Promise<Visit> {
@@ -83,9 +83,9 @@ export async function filings(t: Terminal): Promise<unknown[]> {
   }
 }
 
-/** 2204 (when the lines changed since the last upload) then 2206, or 2207 when `pending` names the settlement request in the till. */
-export async function settleVisit(t: Terminal, co: Checkout, p: Patient, lines: PricedLine[], pending: string | undefined): Promise<Setl> {
-  const settle = pending !== undefined;
+/** 2204 (when the lines changed since the last upload) then 2206, or 2207 when `hold` names the settlement request kept in the till. */
+export async function settleVisit(t: Terminal, co: Checkout, p: Patient, lines: PricedLine[], hold: PendingHold | undefined): Promise<Setl> {
+  const settle = hold !== undefined;
   const total = lines.reduce((s, l) => s + l.amount, 0);
   const insutype = co.insutype!;
   const visit = await ensureRegistered(t, co);
@@ -113,7 +113,7 @@ export async function settleVisit(t: Terminal, co: Checkout, p: Patient, lines: 
     { data: { psn_no: p.psn_no, ...certInput(p.cert), med_type: co.medType, medfee_sumamt: yuan(total), psn_setlway: '01', mdtrt_id: visit.mdtrt_id, chrg_bchno: visit.batch, acct_used_flag: co.acctUsed ? '1' : '0', insutype } },
     p.psn_no,
     insutype,
-    pending,
+    hold,
   );
   return out.setlinfo as Setl;
 }

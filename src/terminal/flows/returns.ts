@@ -7,9 +7,9 @@ import { localDate, localDateTime } from '../../core/clock.ts';
 import { log } from '../../log.ts';
 import { TerminalError } from '../errors.ts';
 import { certInput, fen, recordDetail, sum, yuan, type Setl } from '../model.ts';
-import type { CertRecord, SaleLineRecord } from '../store.ts';
+import type { CertRecord, SaleDraft, SaleLineRecord } from '../store.ts';
 import type { Terminal } from '../terminal.ts';
-import { receiptFigures, settledFigures } from './checkout.ts';
+import { recordSale } from './checkout.ts';
 
 /** What a cancellation needs of the settlement: the till's record, or the ledger's (a settlement made by hospital software) when it is in this process. */
 async function cancellable(t: Terminal, setlId: string) {
@@ -36,12 +36,7 @@ export async function cancel(t: Terminal, setlId: string): Promise<{ setl_id: st
   const cashier = t.requireCashier();
   const rec = await cancellable(t, setlId);
   const sale = t.store.sale(setlId);
-  const out = await t.call(rec.clr_type === '41' ? '2103' : '2208', { data: { setl_id: setlId, mdtrt_id: rec.mdtrt_id, psn_no: rec.psn_no } }, rec.psn_no, rec.insutype, `cancel:${setlId}`);
-  const s = out.setlinfo as Setl;
-  const cancelId = s.setl_id as string;
-  await t.store.keepSetlinfo(cancelId, receiptFigures(s));
-  await t.store.addSale({
-    setl_id: cancelId,
+  const draft = (): SaleDraft => ({
     kind: 'cancel',
     init_setl_id: setlId,
     fixmedins_code: t.institution.fixmedins_code,
@@ -53,19 +48,14 @@ export async function cancel(t: Terminal, setlId: string): Promise<{ setl_id: st
     psn_no: rec.psn_no,
     insutype: rec.insutype,
     clr_type: rec.clr_type,
-    setl_date: String(s.setl_time).slice(0, 10),
-    setl_time: String(s.setl_time),
-    medfee_sumamt: fen(s.medfee_sumamt),
-    fund_pay_sumamt: fen(s.fund_pay_sumamt),
-    acct_pay: fen(s.acct_pay),
-    acct_mulaid_pay: fen(s.acct_mulaid_pay),
-    psn_cash_pay: fen(s.psn_cash_pay),
     tender: sale?.tender ?? 'cash',
-    tendered: fen(s.psn_cash_pay),
-    change_amt: 0,
+    tendered: null,
     cert: sale?.cert ?? { mdtrt_cert_type: '02', mdtrt_cert_no: '' },
     lines: sale?.lines ?? [],
   });
+  const out = await t.call(rec.clr_type === '41' ? '2103' : '2208', { data: { setl_id: setlId, mdtrt_id: rec.mdtrt_id, psn_no: rec.psn_no } }, rec.psn_no, rec.insutype, { purpose: `cancel:${setlId}`, draft });
+  const s = out.setlinfo as Setl;
+  const cancelId = (await recordSale(t, draft(), s)).setl_id;
   log.info({ setl_id: setlId, cancel: cancelId, opter_no: cashier.opter_no }, 'settlement cancelled');
   t.emit('sale', { setl_id: cancelId, kind: 'cancel' });
   return { setl_id: cancelId, refund: yuan(-fen(s.psn_cash_pay)) };
@@ -84,9 +74,28 @@ export async function partialReturn(t: Terminal, setlId: string, keep: string[])
   const acct = cert.acct_used_flag ?? '1';
   const cancelled = await cancel(t, setlId);
   const certIn = certInput(cert);
+  let newLines: SaleLineRecord[] = [];
+  // the kept lines, settled again with the sale's certificate and tender
+  const draft = (): SaleDraft => ({
+    kind: 'settle',
+    init_setl_id: null,
+    fixmedins_code: sale.fixmedins_code,
+    terminal_id: t.config.terminalId,
+    opter_no: cashier.opter_no,
+    opter_name: cashier.opter_name,
+    sign_no: cashier.sign_no,
+    mdtrt_id: null,
+    psn_no: sale.psn_no,
+    insutype: sale.insutype,
+    clr_type: null,
+    tender: sale.tender,
+    tendered: null,
+    cert: sale.cert,
+    lines: newLines,
+  });
+  const hold = { purpose: `resettle:${setlId}`, draft };
   const begntime = localDateTime(t.clock);
   let setl: Setl;
-  let newLines: SaleLineRecord[];
   try {
     if (rec.clr_type === '41') {
       newLines = kept.map((l, i) => ({ ...l, feedetl_sn: `K${i + 1}` }));
@@ -98,7 +107,7 @@ export async function partialReturn(t: Terminal, setlId: string, keep: string[])
         },
         rec.psn_no,
         rec.insutype,
-        `resettle:${setlId}`,
+        hold,
       );
       setl = out.setlinfo as Setl;
     } else {
@@ -111,7 +120,7 @@ export async function partialReturn(t: Terminal, setlId: string, keep: string[])
         { data: { psn_no: rec.psn_no, ...certIn, med_type: rec.med_type, medfee_sumamt: yuan(sum(newLines)), psn_setlway: '01', mdtrt_id: rec.mdtrt_id, chrg_bchno: batch, acct_used_flag: acct, insutype: rec.insutype } },
         rec.psn_no,
         rec.insutype,
-        `resettle:${setlId}`,
+        hold,
       );
       setl = out.setlinfo as Setl;
     }
@@ -119,15 +128,7 @@ export async function partialReturn(t: Terminal, setlId: string, keep: string[])
     const e = err as TerminalError;
     throw new TerminalError(e.err_code ?? 'resettle_failed', `原结算已撤销 (${cancelled.setl_id})，但保留部分未能重新结算：${e.message}。请新开一单结算保留的商品。`, 422);
   }
-  const cash = fen(setl.psn_cash_pay);
-  await t.store.keepSetlinfo(setl.setl_id as string, receiptFigures(setl));
-  await t.store.addSale({
-    ...sale,
-    ...settledFigures(t, setl, cashier),
-    tendered: cash,
-    change_amt: 0,
-    lines: newLines,
-  });
+  const cash = (await recordSale(t, draft(), setl)).psn_cash_pay;
   t.emit('sale', { setl_id: setl.setl_id as string, kind: 'settle' });
   return { cancel_setl_id: cancelled.setl_id, setl_id: setl.setl_id as string, refund: yuan(sale.psn_cash_pay - cash) };
 }
