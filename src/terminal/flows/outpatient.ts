@@ -66,21 +66,12 @@ export async function setDiagnosis(t: Terminal, q: { med_type: '11' | '14'; dise
   return t.view();
 }
 
-/** The patient's chronic-disease filings not cancelled: 5301, or the ledger's when the platform beside it has no 5301 yet. */
+/** The patient's chronic-disease filings not cancelled (5301), of the checkout's insutype. */
 export async function filings(t: Terminal): Promise<unknown[]> {
   const co = t.current();
   const p = t.needPatient(co);
-  try {
-    const out = await t.call('5301', { data: { psn_no: p.psn_no } }, p.psn_no, co.insutype!);
-    return ((out.feedetail as Array<Record<string, unknown>> | undefined) ?? []).filter((f) => f.insutype === co.insutype);
-  } catch (err) {
-    if (!t.ledger || !(err instanceof TerminalError) || err.err_code === 'person_unknown') throw err;
-    log.info({ err_code: err.err_code }, '5301 refused: the filings are read from the ledger');
-    const rows = await t.ledger.transaction((tx) => tx.filings(p.psn_no));
-    return rows
-      .filter((f) => !f.cancelled && f.insutype === co.insutype)
-      .map((f) => ({ trt_dcla_detl_sn: f.trt_dcla_detl_sn, insutype: f.insutype, opsp_dise_code: f.opsp_dise_code, opsp_dise_name: f.opsp_dise_name, begndate: f.begndate, enddate: f.enddate }));
-  }
+  const out = await t.call('5301', { data: { psn_no: p.psn_no } }, p.psn_no, co.insutype!);
+  return ((out.feedetail as Array<Record<string, unknown>> | undefined) ?? []).filter((f) => f.insutype === co.insutype);
 }
 
 /** 2204 (when the lines changed since the last upload) then 2206, or 2207 when `hold` names the settlement request kept in the till. */
