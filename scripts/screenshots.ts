@@ -6,15 +6,13 @@
  * Starts `medpos terminal` twice on free ports with new databases of the demo world (a pharmacy in
  * tester mode, a hospital fee window), walks them in Debian's headless Chromium with fixture cards
  * and e-certificates, and writes terminal-checkout.png, terminal-receipt.png, terminal-day.png and
- * terminal-outpatient.png, and terminal-inpatient.png (the inpatient window against the tests' stand-in
- * platform, worked example I1 trial-settled; `--only inpatient` takes that one alone). Every child process is stopped at the end, also on failure. Chinese text
+ * terminal-outpatient.png, and terminal-inpatient.png (the inpatient window, worked example I1
+ * trial-settled; `--only inpatient` takes that one alone). Every child process is stopped at the end, also on failure. Chinese text
  * needs a CJK font on the machine (fonts-wqy-microhei or fonts-noto-cjk).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { InpatientStandIn } from '../tests/terminal/inpatient-platform.ts';
 import { addBySearch, launchBrowser, openAndSignIn, ROOT, startTerminal, type TerminalChild } from '../tests/terminal/helpers.ts';
 
 const args = process.argv.slice(2);
@@ -133,24 +131,20 @@ async function main(): Promise<void> {
   process.stdout.write(`screenshots written to ${OUT}\n`);
 }
 
-/** The inpatient window: worked example I1 uploaded, discharged and trial-settled with the split per fund. */
+/** The inpatient window: worked example I1 (the demo's 马建华 at H44030000001) uploaded, discharged and trial-settled with the split per fund. */
 async function inpatientShot(): Promise<void> {
-  const kinds = { XB05XAL010B001: { lv: '01' }, '331000000010000': { lv: '01' }, XL01EAI010A001: { lv: '02', selfpay: 0.1 }, C0310010010001: { lv: '02', selfpay: 0.2, capFen: 420_000 }, '110900001000000': { lv: '03' } } as const;
-  const platform = new InpatientStandIn({ psn_no: '44030000000000000901', certno: '440300197001010011', psn_name: '住院甲', insutype: '310', balcFen: 300_000 }, kinds, { '4865000|0': 'I1' });
-  await platform.start();
-  const till = join(mkdtempSync(join(tmpdir(), 'medpos-shot-')), 'till.db');
-  const ward = await terminal(['--institution', 'H44030000001', '--terminal-id', 'ZY01', '--platform', platform.url, '--till', till]);
+  const ward = await terminal(['--institution', 'H44030000001', '--terminal-id', 'ZY01']);
   const browser = await launchBrowser();
   try {
     const page = browser.page;
     await signIn(page, ward, 'Z001', '赵住院');
     await page.click('.tab[data-tab=inpatient]');
-    await page.fill('#ipt-certno', '440300197001010011');
+    await page.fill('#ipt-certno', '440303197103152154');
     await page.click('#ipt-id');
-    await page.fill('#ipt-dise', 'K35.800');
+    await page.fill('#ipt-dise', 'K80.200');
     await page.click('#ipt-admit');
     await page.waitForSelector('#ipt-state[data-state=ADMITTED]');
-    for (const [code, pric, cnt] of [['XB05XAL010B001', '45.00', '200'], ['331000000010000', '21000.00', '1'], ['XL01EAI010A001', '300.00', '40'], ['C0310010010001', '5000.00', '1'], ['110900001000000', '550.00', '3']]) {
+    for (const [code, pric, cnt] of [['XC08CAN010A001', '45.00', '200'], ['331000000010000', '21000.00', '1'], ['XL01EAI010A001', '300.00', '40'], ['C0310010010001', '5000.00', '1'], ['110900001000000', '550.00', '3']]) {
       await page.fill('#ipt-code', code!);
       await page.fill('#ipt-pric', pric!);
       await page.fill('#ipt-cnt', cnt!);
@@ -166,8 +160,6 @@ async function inpatientShot(): Promise<void> {
   } finally {
     await browser.close();
     await ward.stop();
-    await platform.stop();
-    rmSync(dirname(till), { recursive: true, force: true });
   }
 }
 
