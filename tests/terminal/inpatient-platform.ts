@@ -1,11 +1,12 @@
 /**
- * A stand-in national platform for the inpatient window's tests, over HTTP at the gateway's path
+ * A stand-in national platform for the inpatient window's API tests, over HTTP at the gateway's path
  * (the terminal reaches it with --platform URL). It speaks inpatient.md's interface (2401, 2301 with
  * refund lines, 2302, 2402, 2405, 2404, 2303, 2304, 2305, 5201, 3201) and keeps the stays, lines and
  * settlements it answered, so a test compares the screen with what the platform holds. Its money is
  * no engine: per-line splits follow the catalog kinds below, and a settlement answers the figures
  * of the worked example (I1, I4 mid-stay, I4 final) whose lines are live and unsettled, else
- * `no_worked_example`. The real handlers (branch inpatient-chain) replace it once merged.
+ * `no_worked_example`. It serves what the real platform cannot do on demand (lose an answer after
+ * applying it); the walks on the real handlers are in inpatient-ledger.test.ts.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
