@@ -125,7 +125,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.send(env, pending);
   }
 
-  /** Sends an envelope (a pending one as it was kept); the till's pending row goes once the platform answered. */
+  /** Sends an envelope (a pending one as it was kept); a refusal ends the till's pending row, a success leaves it to `recordSale`. */
   async send(env: RequestEnvelope, pending?: string): Promise<Record<string, unknown>> {
     const infno = env.infno;
     let resp;
@@ -142,8 +142,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     }
     // the platform's own "unavailable" wrote nothing, but the request stays pending all the same: sent again, it is applied once
     if (resp.err_code === 'platform_unavailable') throw new TerminalError('platform_unavailable', `医保平台暂不可用，本单仍保持打开 (${resp.err_msg ?? 'unavailable'})`, 503);
-    if (pending) await this.store.clearPending(pending);
     if (resp.infcode !== 0) {
+      // refused: nothing was applied, nothing is left to resend (an answer that succeeded ends its pending row with the sale it records)
+      if (pending) await this.store.clearPending(pending);
       log.info({ infno, err_code: resp.err_code }, 'the platform refused a terminal request');
       throw new TerminalError(resp.err_code ?? 'refused', resp.err_msg ?? 'refused', 422);
     }
