@@ -112,9 +112,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   /**
    * One transaction through the platform; a refusal becomes a TerminalError with the platform's
-   * err_code. With `pending` (a settlement, a cancellation) the envelope is kept in the till before
-   * it is sent, and a request still pending under that name is sent again as it was, same msgid:
-   * a settlement whose answer never came is applied once.
+   * err_code. With `hold` (a settlement, a cancellation) the envelope and the draft of what the
+   * till will record are kept before it is sent, and a request still pending under that name is
+   * sent again as it was, same msgid: a settlement whose answer never came is applied once.
    */
   async call(infno: string, input: Record<string, unknown>, psnNo?: string, insutype?: string, hold?: PendingHold): Promise<Record<string, unknown>> {
     const pending = hold?.purpose;
