@@ -158,18 +158,26 @@ export class TerminalStore {
     if (this.ownsDb && this.db.open) this.db.close();
   }
 
-  addSale(r: SaleRecord): Promise<void> {
+  /**
+   * A sale (or cancellation) the platform answered: its record, the setlinfo its receipt shows, and
+   * the end of its pending request, in one till transaction: a crash leaves all three or none.
+   */
+  addSale(r: SaleRecord, setlinfo?: unknown, pendingPurpose?: string): Promise<void> {
     return this.write(() => {
-      this.db
-        .prepare(
-          `INSERT INTO terminal_sales (setl_id, kind, init_setl_id, fixmedins_code, terminal_id, opter_no, opter_name, sign_no, mdtrt_id,
-             psn_no, insutype, clr_type, setl_date, setl_time, medfee_sumamt, fund_pay_sumamt, acct_pay, acct_mulaid_pay, psn_cash_pay,
-             tender, tendered, change_amt, cert, lines)
-           VALUES (@setl_id, @kind, @init_setl_id, @fixmedins_code, @terminal_id, @opter_no, @opter_name, @sign_no, @mdtrt_id,
-             @psn_no, @insutype, @clr_type, @setl_date, @setl_time, @medfee_sumamt, @fund_pay_sumamt, @acct_pay, @acct_mulaid_pay, @psn_cash_pay,
-             @tender, @tendered, @change_amt, @cert, @lines)`,
-        )
-        .run({ ...r, cert: JSON.stringify(r.cert), lines: JSON.stringify(r.lines) });
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO terminal_sales (setl_id, kind, init_setl_id, fixmedins_code, terminal_id, opter_no, opter_name, sign_no, mdtrt_id,
+               psn_no, insutype, clr_type, setl_date, setl_time, medfee_sumamt, fund_pay_sumamt, acct_pay, acct_mulaid_pay, psn_cash_pay,
+               tender, tendered, change_amt, cert, lines)
+             VALUES (@setl_id, @kind, @init_setl_id, @fixmedins_code, @terminal_id, @opter_no, @opter_name, @sign_no, @mdtrt_id,
+               @psn_no, @insutype, @clr_type, @setl_date, @setl_time, @medfee_sumamt, @fund_pay_sumamt, @acct_pay, @acct_mulaid_pay, @psn_cash_pay,
+               @tender, @tendered, @change_amt, @cert, @lines)`,
+          )
+          .run({ ...r, cert: JSON.stringify(r.cert), lines: JSON.stringify(r.lines) });
+        if (setlinfo !== undefined) this.db.prepare('INSERT OR REPLACE INTO terminal_setlinfo (setl_id, setlinfo) VALUES (?, ?)').run(r.setl_id, JSON.stringify(setlinfo));
+        if (pendingPurpose) this.db.prepare('DELETE FROM terminal_pending WHERE purpose = ?').run(pendingPurpose);
+      })();
     });
   }
 
@@ -204,12 +212,6 @@ export class TerminalStore {
     return this.write(() => {
       this.db.prepare('INSERT INTO terminal_seq (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1').run(name);
       return (this.db.prepare('SELECT value FROM terminal_seq WHERE name = ?').get(name) as { value: number }).value;
-    });
-  }
-
-  keepSetlinfo(setlId: string, setlinfo: unknown): Promise<void> {
-    return this.write(() => {
-      this.db.prepare('INSERT OR REPLACE INTO terminal_setlinfo (setl_id, setlinfo) VALUES (?, ?)').run(setlId, JSON.stringify(setlinfo));
     });
   }
 

@@ -115,9 +115,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   /**
    * One transaction through the platform; a refusal becomes a TerminalError with the platform's
-   * err_code. With `pending` (a settlement, a cancellation) the envelope is kept in the till before
-   * it is sent, and a request still pending under that name is sent again as it was, same msgid:
-   * a settlement whose answer never came is applied once.
+   * err_code. With `hold` (a settlement, a cancellation) the envelope and the draft of what the
+   * till will record are kept before it is sent, and a request still pending under that name is
+   * sent again as it was, same msgid: a settlement whose answer never came is applied once.
    */
   async call(infno: string, input: Record<string, unknown>, psnNo?: string, insutype?: string, hold?: PendingHold): Promise<Record<string, unknown>> {
     const pending = hold?.purpose;
@@ -128,7 +128,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.send(env, pending);
   }
 
-  /** Sends an envelope (a pending one as it was kept); the till's pending row goes once the platform answered. */
+  /** Sends an envelope (a pending one as it was kept); a refusal ends the till's pending row, a success leaves it to `recordSale`. */
   async send(env: RequestEnvelope, pending?: string): Promise<Record<string, unknown>> {
     const infno = env.infno;
     let resp;
@@ -145,8 +145,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     }
     // the platform's own "unavailable" wrote nothing, but the request stays pending all the same: sent again, it is applied once
     if (resp.err_code === 'platform_unavailable') throw new TerminalError('platform_unavailable', `医保平台暂不可用，本单仍保持打开 (${resp.err_msg ?? 'unavailable'})`, 503);
-    if (pending) await this.store.clearPending(pending);
     if (resp.infcode !== 0) {
+      // refused: nothing was applied, nothing is left to resend (an answer that succeeded ends its pending row with the sale it records)
+      if (pending) await this.store.clearPending(pending);
       log.info({ infno, err_code: resp.err_code }, 'the platform refused a terminal request');
       throw new TerminalError(resp.err_code ?? 'refused', resp.err_msg ?? 'refused', 422);
     }

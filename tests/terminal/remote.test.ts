@@ -63,7 +63,7 @@ async function readySale(api: Awaited<ReturnType<typeof startRemote>>['api']) {
   return pre.body;
 }
 
-const settlements = () => query<{ setl_id: string; kind: string; medins_setl_id?: string; msgid: string }>(platformDb, "SELECT setl_id, kind, msgid FROM settlements WHERE fixmedins_code = ? ORDER BY rowid", PHARMACY);
+const settlements = () => query<{ setl_id: string; kind: string; msgid: string }>(platformDb, "SELECT setl_id, kind, msgid FROM settlements WHERE fixmedins_code = ? ORDER BY rowid", PHARMACY);
 
 beforeAll(async () => {
   platformPort = await freePort();

@@ -287,7 +287,7 @@ export async function settle(t: Terminal, q: { tender: Tender; tendered?: Fen | 
     lines: priced(co).map((l) => saleLine(l, co.mode === 'pharmacy' ? `L${l.no}` : `R${co.visit!.round}-${l.no}`)),
   });
   const setl = await runSettlement(t, co, p, { purpose: settlePurpose(co), draft });
-  const record = await recordSale(t, draft(), setl);
+  const record = await recordSale(t, draft(), setl, settlePurpose(co));
   const cash = record.psn_cash_pay;
   if (record.tendered < cash) t.notice('warn', `结算现金 ${(cash / 100).toFixed(2)} 高于预结算：请补收 ${((cash - record.tendered) / 100).toFixed(2)}`);
   const setlId = record.setl_id;
@@ -303,8 +303,11 @@ export async function settle(t: Terminal, q: { tender: Tender; tendered?: Fen | 
   return t.view();
 }
 
-/** A sale in the till once the platform answered: the draft completed with the settlement's ids and figures, and its setlinfo for the receipt. */
-export async function recordSale(t: Terminal, d: SaleDraft, s: Setl): Promise<SaleRecord> {
+/**
+ * A sale in the till once the platform answered: the draft completed with the settlement's ids and
+ * figures, its setlinfo for the receipt, and the end of the pending request `purpose`, at once.
+ */
+export async function recordSale(t: Terminal, d: SaleDraft, s: Setl, purpose: string): Promise<SaleRecord> {
   const cash = fen(s.psn_cash_pay);
   const tendered = d.tendered ?? cash;
   const record: SaleRecord = {
@@ -322,8 +325,7 @@ export async function recordSale(t: Terminal, d: SaleDraft, s: Setl): Promise<Sa
     tendered,
     change_amt: Math.max(0, tendered - cash),
   };
-  await t.store.keepSetlinfo(record.setl_id, receiptFigures(s));
-  await t.store.addSale(record);
+  await t.store.addSale(record, receiptFigures(s), purpose);
   return record;
 }
 

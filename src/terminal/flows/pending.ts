@@ -26,7 +26,7 @@ export async function resolvePending(t: Terminal): Promise<number> {
     }
     try {
       const out = await t.send(p.envelope as RequestEnvelope, p.purpose);
-      const record = await recordSale(t, p.draft, out.setlinfo as Setl);
+      const record = await recordSale(t, p.draft, out.setlinfo as Setl, p.purpose);
       log.info({ setl_id: record.setl_id, msgid: p.msgid, kind: record.kind }, 'recorded a settlement whose answer had not come');
       t.emit('sale', { setl_id: record.setl_id, kind: record.kind });
     } catch (err) {

@@ -55,7 +55,7 @@ export async function cancel(t: Terminal, setlId: string): Promise<{ setl_id: st
   });
   const out = await t.call(rec.clr_type === '41' ? '2103' : '2208', { data: { setl_id: setlId, mdtrt_id: rec.mdtrt_id, psn_no: rec.psn_no } }, rec.psn_no, rec.insutype, { purpose: `cancel:${setlId}`, draft });
   const s = out.setlinfo as Setl;
-  const cancelId = (await recordSale(t, draft(), s)).setl_id;
+  const cancelId = (await recordSale(t, draft(), s, `cancel:${setlId}`)).setl_id;
   log.info({ setl_id: setlId, cancel: cancelId, opter_no: cashier.opter_no }, 'settlement cancelled');
   t.emit('sale', { setl_id: cancelId, kind: 'cancel' });
   return { setl_id: cancelId, refund: yuan(-fen(s.psn_cash_pay)) };
@@ -128,7 +128,7 @@ export async function partialReturn(t: Terminal, setlId: string, keep: string[])
     const e = err as TerminalError;
     throw new TerminalError(e.err_code ?? 'resettle_failed', `原结算已撤销 (${cancelled.setl_id})，但保留部分未能重新结算：${e.message}。请新开一单结算保留的商品。`, 422);
   }
-  const cash = (await recordSale(t, draft(), setl)).psn_cash_pay;
+  const cash = (await recordSale(t, draft(), setl, hold.purpose)).psn_cash_pay;
   t.emit('sale', { setl_id: setl.setl_id as string, kind: 'settle' });
   return { cancel_setl_id: cancelled.setl_id, setl_id: setl.setl_id as string, refund: yuan(sale.psn_cash_pay - cash) };
 }
