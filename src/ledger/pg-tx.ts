@@ -9,9 +9,10 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { WorldIndex } from '../core/world.ts';
-import { IN_FORCE, RECORD_FIELDS, type Debit, type FeeLineRow, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
+import { completeRecord, IN_FORCE, stayDefaults, RECORD_FIELDS, type Debit, type FeeLineRow, type SettledLines, type SettlementFund, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
+import { PG_VISIT_SELECT, PgStayTx } from './pg-stay.ts';
 import { LOCK } from './pg-schema.ts';
-import { NONCE_WINDOW_SECONDS, type LedgerTx } from './types.ts';
+import { NONCE_WINDOW_SECONDS, type LedgerTx, type VisitRow } from './types.ts';
 
 /** What a transaction needs from its ledger. */
 export interface TxHost {
@@ -46,9 +47,7 @@ const INSERT_SETTLEMENT = `INSERT INTO settlements (${RECORD_FIELDS.join(', ')})
 const NONCE_PURGE_EVERY = 500;
 let nonceClaims = 0;
 
-type VisitRow = Visit & { cancelled: 0 | 1; info_med_type: string | null };
-
-export class PgTx implements LedgerTx {
+export class PgTx extends PgStayTx implements LedgerTx {
   /** The first database error a statement raised: the transaction is aborted from then on, whatever the caller did with it. */
   failure: unknown;
   /** Whether it appended a settlement record (to be sealed after commit). */
@@ -67,7 +66,9 @@ export class PgTx implements LedgerTx {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly host: TxHost,
-  ) {}
+  ) {
+    super();
+  }
 
   async rows<R>(text: string, values: unknown[] = [], prepare = true): Promise<R[]> {
     if (this.ended) throw new Error('this ledger transaction has already ended');
@@ -176,7 +177,7 @@ export class PgTx implements LedgerTx {
    * balances and counters it reads stay true until it commits, and two of them never deadlock.
    * Returns the balances it locked (the latest committed).
    */
-  private async lockFamily(psnNo: string): Promise<Map<string, number> | undefined> {
+  protected async lockFamily(psnNo: string): Promise<Map<string, number> | undefined> {
     if (this.lockedPersons.has(psnNo)) return undefined;
     const family = this.host.familyOf(psnNo);
     const rows = await this.rows<{ psn_no: string; balc: number }>(
@@ -205,7 +206,7 @@ export class PgTx implements LedgerTx {
   // --- visits and fee lines ----------------------------------------------------------------
 
   /** Locks visits (sorted) so that what is read of their lines stays true until commit. */
-  private async lockVisits(mdtrtIds: readonly string[]): Promise<void> {
+  protected async lockVisits(mdtrtIds: readonly string[]): Promise<void> {
     const todo = [...new Set(mdtrtIds)].filter((id) => !this.lockedVisits.has(id));
     if (todo.length === 0) return;
     await this.rows('SELECT 1 FROM visits WHERE mdtrt_id = ANY($1::text[]) ORDER BY mdtrt_id FOR NO KEY UPDATE', [todo]);
@@ -213,22 +214,20 @@ export class PgTx implements LedgerTx {
   }
 
   async insertVisit(v: Visit): Promise<void> {
+    const s = stayDefaults(v);
     await this.rows(
-      `INSERT INTO visits (mdtrt_id, fixmedins_code, psn_no, insutype, med_type, cert_type, cert_no, holder_psn_no, ipt_otp_no, begntime, msgid, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [v.mdtrt_id, v.fixmedins_code, v.psn_no, v.insutype, v.med_type, v.cert_type, v.cert_no, v.holder_psn_no, v.ipt_otp_no, v.begntime, v.msgid, v.at],
+      `INSERT INTO visits (mdtrt_id, fixmedins_code, psn_no, insutype, med_type, cert_type, cert_no, holder_psn_no, ipt_otp_no, begntime, msgid, at,
+         inpatient, state, ipt_no, endtime, dise_codg, dise_name, dscg_way, body)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+      [v.mdtrt_id, v.fixmedins_code, v.psn_no, v.insutype, v.med_type, v.cert_type, v.cert_no, v.holder_psn_no, v.ipt_otp_no, v.begntime, v.msgid, v.at,
+        s.inpatient, s.state, s.ipt_no, s.endtime, s.dise_codg, s.dise_name, s.dscg_way, s.body],
     );
     this.lockedVisits.add(v.mdtrt_id); // invisible to others until this commits
   }
 
   async visit(mdtrtId: string): Promise<VisitRow | undefined> {
     await this.lockVisits([mdtrtId]);
-    return this.one<VisitRow>(
-      `SELECT v.*, EXISTS (SELECT 1 FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'cancel')::int AS cancelled,
-         (SELECT e.body::json ->> 'med_type' FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'info' ORDER BY e.id DESC LIMIT 1) AS info_med_type
-       FROM visits v WHERE v.mdtrt_id = $1`,
-      [mdtrtId],
-    );
+    return this.one<VisitRow>(`${PG_VISIT_SELECT} WHERE v.mdtrt_id = $1`, [mdtrtId]);
   }
 
   async addVisitEvent(e: { mdtrt_id: string; kind: 'info' | 'cancel'; body: string; msgid: string; at: string }): Promise<void> {
@@ -269,7 +268,8 @@ export class PgTx implements LedgerTx {
    * Appends a settlement record, unsealed, and applies it as the SQLite ledger does. The shared
    * chain lock, held to commit, is what lets the sealer know when no lower seq can still appear.
    */
-  async appendSettlement(rec: SettlementRecord, debits: Debit[], feeLineIds: number[]): Promise<void> {
+  async appendSettlement(given: SettlementRecord, debits: Debit[], lines: SettledLines, funds: readonly SettlementFund[] = []): Promise<void> {
+    const rec = completeRecord(given);
     for (const p of [rec.psn_no, ...debits.map((d) => d.psn_no)]) await this.lockFamily(p);
     if (!this.chainLocked) {
       await this.rows('SELECT pg_advisory_xact_lock_shared($1, 0)', [LOCK.chain]);
@@ -287,18 +287,10 @@ export class PgTx implements LedgerTx {
       const moved = await this.rows('UPDATE accounts SET balc = balc - $1 WHERE psn_no = $2 RETURNING 1', [d.amount, d.psn_no]);
       if (moved.length !== 1) throw new Error(`no personal account for ${d.psn_no}`);
     }
-    if (rec.act_pay_dedc !== 0 || rec.hifp_pay !== 0) {
-      // UPDATE first, as on SQLite: an upsert's CHECK constraints see the would-be new row, which a negative delta fails.
-      const key = [rec.psn_no, rec.insutype, rec.year];
-      const moved = await this.rows(
-        'UPDATE counters SET dedc_used = dedc_used + $4, fund_used = fund_used + $5 WHERE psn_no = $1 AND insutype = $2 AND year = $3 RETURNING 1',
-        [...key, rec.act_pay_dedc, rec.hifp_pay],
-      );
-      if (moved.length === 0) await this.rows('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES ($1, $2, $3, $4, $5)', [...key, rec.act_pay_dedc, rec.hifp_pay]);
-    }
-    if (feeLineIds.length > 0) {
-      await this.rows('INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT $1, unnest($2::bigint[])', [rec.setl_id, feeLineIds]);
-    }
+    await this.applyDeltas(rec);
+    if (!Array.isArray(lines)) await this.settleUnsettled(rec.setl_id, lines.unsettledOf);
+    else if (lines.length > 0) await this.rows('INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT $1, unnest($2::bigint[])', [rec.setl_id, lines]);
+    await this.insertFunds(rec.setl_id, funds);
   }
 
   async settlement(setlId: string): Promise<SettlementRecord | undefined> {

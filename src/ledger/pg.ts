@@ -13,6 +13,8 @@ import { log } from '../log.ts';
 import { GENESIS_HASH, recordHash, type SettlementRecord } from './records.ts';
 import { createOrCheckSchema, LOCK } from './pg-schema.ts';
 import { PgTx, type TxHost } from './pg-tx.ts';
+import { worldFilings } from '../core/chronic.ts';
+import { openingCounters, YEAR_COUNTERS } from '../core/counters.ts';
 import { LedgerUnavailable, type ChainVerdict, type LedgerStore, type LedgerTx } from './types.ts';
 
 /** Attempts of one transaction before a serialization failure, deadlock or unique violation reaches the caller. */
@@ -260,14 +262,19 @@ class PgLedger implements LedgerStore, TxHost {
         persons.map((p) => p.baseinfo.psn_no),
         persons.map((p) => p.insuinfo.find((i) => i.insutype === '310')?.balc ?? 0),
       ]);
-      const counters = persons.flatMap((p) => Object.entries(p.ytd ?? {}).map(([insutype, used]) => [p.baseinfo.psn_no, insutype, used.dedc_used ?? 0, used.fund_used ?? 0] as const));
-      await tx.rows('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) SELECT c.psn_no, c.insutype, $1, c.dedc, c.fund FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS c(psn_no, insutype, dedc, fund)', [
-        year,
-        counters.map((c) => c[0]),
-        counters.map((c) => c[1]),
-        counters.map((c) => c[2]),
-        counters.map((c) => c[3]),
-      ]);
+      const opening = persons.flatMap((p) => Object.keys(p.ytd ?? {}).map((insutype) => ({ psn_no: p.baseinfo.psn_no, insutype, ...openingCounters(p, insutype) })));
+      await tx.rows(
+        `INSERT INTO counters (psn_no, insutype, year, ${YEAR_COUNTERS.join(', ')})
+         SELECT c.psn_no, c.insutype, $1, ${YEAR_COUNTERS.map((n) => `c.${n}`).join(', ')}
+         FROM unnest($2::text[], $3::text[], ${YEAR_COUNTERS.map((_, i) => `$${i + 4}::bigint[]`).join(', ')}) AS c(psn_no, insutype, ${YEAR_COUNTERS.join(', ')})`,
+        [year, opening.map((o) => o.psn_no), opening.map((o) => o.insutype), ...YEAR_COUNTERS.map((n) => opening.map((o) => o.counters[n]))],
+      );
+      const chronic = opening.flatMap((o) => [...o.chronic].map(([code, c]) => [o.psn_no, o.insutype, code, c.dedc_used, c.fund_used] as const));
+      await tx.rows(
+        'INSERT INTO chronic_counters (psn_no, insutype, year, opsp_dise_code, dedc_used, fund_used) SELECT c.p, c.t, $1, c.code, c.d, c.f FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) AS c(p, t, code, d, f)',
+        [year, ...[0, 1, 2, 3, 4].map((i) => chronic.map((c) => c[i]))],
+      );
+      for (const p of persons) for (const f of worldFilings(world, p)) await tx.insertFiling({ ...f, msgid: null, at: 'world' });
     });
     this.adopt(worldJson, platformKey.toString('hex'));
   }

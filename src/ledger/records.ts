@@ -19,7 +19,7 @@ export const AMOUNT_FIELDS = [
 ] as const;
 export type Amounts = Record<(typeof AMOUNT_FIELDS)[number], Fen>;
 
-export interface SettlementRecord extends Amounts {
+export interface SettlementRecord extends Amounts, Partial<StayFields> {
   seq?: number;
   setl_id: string;
   kind: 'settle' | 'cancel' | 'reversal';
@@ -43,11 +43,73 @@ export interface SettlementRecord extends Amounts {
   msgid: string;
 }
 
+/** The further funds of an inpatient settlement (inpatient.md section 1), 0 on other records; a reversing record negates them. */
+export const FUND_FIELDS = ['hifob_pay', 'hifmi_pay', 'cvlserv_pay', 'maf_pay'] as const;
+
+/**
+ * The counter deltas a record applied (inpatient.md section 6), to its `year`: a settlement's are
+ * its own, a reversing record's its original's negated, so undoing is always `counters += d_*`.
+ */
+export const DELTA_FIELDS = [
+  'd_dedc_used', 'd_fund_used', 'd_ipt_cnt', 'd_ipt_fund_used', 'd_major_base', 'd_major_fund_used', 'd_cvlserv_used', 'd_maf_used',
+  'd_chr_dedc_used', 'd_chr_fund_used',
+] as const;
+
+/** What a record stores beyond the outpatient fields; optional when appending (the defaults are an outpatient record's). */
+export interface StayFields extends Record<(typeof FUND_FIELDS)[number] | (typeof DELTA_FIELDS)[number], Fen> {
+  /** "0" final, "1" mid-stay; null on outpatient and pharmacy records. */
+  mid_setl_flag: string | null;
+  /** The admission's deductible standard the settlement used (0 on other records). */
+  dedc_standard: Fen;
+  /** The chronic disease whose counters d_chr_* move, else null. */
+  chr_dise_code: string | null;
+  /** The medical-assistance rule that paid (its cap bounds maf_used), else null. */
+  maf_psn_idet_type: string | null;
+  /** The visit's `rev` once this record was applied (2601 of a 2305 checks nothing moved since), else null. */
+  visit_rev: number | null;
+}
+
 /** The fields of a settlement record that its hash covers: all but its position and the chain itself. */
 export const RECORD_FIELDS = [
   'setl_id', 'kind', 'init_setl_id', 'mdtrt_id', 'psn_no', 'insutype', 'psn_type', 'clr_type', 'clr_optins', 'fixmedins_code',
   'med_type', 'setl_time', 'setl_date', 'year', ...AMOUNT_FIELDS, 'balc', 'mdtrt_cert_type', 'pool_prop_selfpay', 'msgid',
+  'mid_setl_flag', 'dedc_standard', ...FUND_FIELDS, ...DELTA_FIELDS, 'chr_dise_code', 'maf_psn_idet_type', 'visit_rev',
 ] as const satisfies readonly (keyof SettlementRecord)[];
+
+/**
+ * The record as stored: the stay fields an outpatient caller leaves out filled in, its deltas by
+ * default what settlement.md has a settlement move (the deductible and the fund by its amounts).
+ */
+export function completeRecord(rec: SettlementRecord): SettlementRecord & StayFields {
+  return {
+    ...rec,
+    mid_setl_flag: rec.mid_setl_flag ?? null,
+    dedc_standard: rec.dedc_standard ?? 0,
+    hifob_pay: rec.hifob_pay ?? 0,
+    hifmi_pay: rec.hifmi_pay ?? 0,
+    cvlserv_pay: rec.cvlserv_pay ?? 0,
+    maf_pay: rec.maf_pay ?? 0,
+    d_dedc_used: rec.d_dedc_used ?? rec.act_pay_dedc,
+    d_fund_used: rec.d_fund_used ?? rec.hifp_pay,
+    d_ipt_cnt: rec.d_ipt_cnt ?? 0,
+    d_ipt_fund_used: rec.d_ipt_fund_used ?? 0,
+    d_major_base: rec.d_major_base ?? 0,
+    d_major_fund_used: rec.d_major_fund_used ?? 0,
+    d_cvlserv_used: rec.d_cvlserv_used ?? 0,
+    d_maf_used: rec.d_maf_used ?? 0,
+    d_chr_dedc_used: rec.d_chr_dedc_used ?? 0,
+    d_chr_fund_used: rec.d_chr_fund_used ?? 0,
+    chr_dise_code: rec.chr_dise_code ?? null,
+    maf_psn_idet_type: rec.maf_psn_idet_type ?? null,
+    visit_rev: rec.visit_rev ?? null,
+  };
+}
+
+/** The year-counter columns a record's deltas move, in DELTA_FIELDS order (the chronic ones move chronic_counters). */
+export const YEAR_DELTA_COLUMNS = [
+  ['d_dedc_used', 'dedc_used'], ['d_fund_used', 'fund_used'], ['d_ipt_cnt', 'ipt_cnt'], ['d_ipt_fund_used', 'ipt_fund_used'],
+  ['d_major_base', 'major_base'], ['d_major_fund_used', 'major_fund_used'], ['d_cvlserv_used', 'cvlserv_used'], ['d_maf_used', 'maf_used'],
+] as const;
 
 export interface Debit {
   psn_no: string;
@@ -55,7 +117,32 @@ export interface Debit {
   amount: Fen;
 }
 
-export interface Visit {
+export type VisitState = 'ADMITTED' | 'DISCHARGED' | 'SETTLED' | 'CANCELLED';
+
+/** An inpatient visit's own columns (2401-2405); an outpatient visit has `inpatient` 0 and the rest null. */
+export interface StayColumns {
+  inpatient: 0 | 1;
+  state: VisitState | null;
+  ipt_no: string | null;
+  endtime: string | null;
+  dise_codg: string | null;
+  dise_name: string | null;
+  dscg_way: string | null;
+  /** The 2401 input, then each 2403's, kept as sent (JSON). */
+  body: string | null;
+  /** Bumped by every write that changes the visit: state, fee lines, settlements, 2403. */
+  rev: number;
+  /** Fee lines ever uploaded, withdrawn ones included (2601 of a 2401). */
+  lines_ever: number;
+}
+
+/** What a stay write may change; every such write bumps `rev`. */
+export type VisitPatch = Partial<Pick<StayColumns, 'state' | 'ipt_no' | 'endtime' | 'dise_codg' | 'dise_name' | 'dscg_way' | 'body'> & { med_type: string | null; begntime: string | null }> & {
+  /** Added to `lines_ever`. */
+  lines_added?: number;
+};
+
+export interface Visit extends Partial<StayColumns> {
   mdtrt_id: string;
   fixmedins_code: string;
   psn_no: string;
@@ -81,6 +168,69 @@ export interface FeeLineRow {
   amount: Fen;
   hosp_appr_flag: string | null;
   body: string;
+}
+
+/** An inpatient fee line's stored split (inpatient.md section 4: made once at upload; a refund line's negated). */
+export interface StoredSplit {
+  init_feedetl_sn: string | null;
+  fulamt_ownpay_amt: Fen;
+  overlmt_amt: Fen;
+  preselfpay_amt: Fen;
+  inscp_scp_amt: Fen;
+  chrgitm_lv: string;
+  /** Parts per 10 000. */
+  selfpay_prop: Ratio4;
+  pric_uplmt_amt: Fen | null;
+  lmt_used_flag: string;
+  split_date: string;
+  fee_ocur_time: string | null;
+}
+
+/** A stay's fee line as 2301/2302/5204 read it. */
+export interface StayLineRow extends FeeLineRow, StoredSplit {
+  live: 0 | 1;
+  /** The settlement in force that covers it, else null. */
+  setl_id: string | null;
+  /** Σ |cnt_e4| and the number of the live refund lines of this line (0 on a refund line). */
+  refunded_cnt_e4: number;
+  live_refunds: number;
+}
+
+/** Sums over a stay's live unsettled lines: what 2303/2304 settle, without reading the lines. */
+export interface StayLineSums {
+  lines: number;
+  amount: Fen;
+  fulamt_ownpay_amt: Fen;
+  overlmt_amt: Fen;
+  preselfpay_amt: Fen;
+  inscp_scp_amt: Fen;
+}
+
+/** One row of a record's setldetail, as answered. */
+export interface SettlementFund {
+  fund_pay_type: string;
+  fund_pay_type_name: string;
+  /** The setlinfo field it pays into (hifp_pay, hifob_pay, ...). */
+  field: string;
+  inscp_scp_amt: Fen;
+  fund_payamt: Fen;
+  /** Its cap left after the record; null without a cap. */
+  cap_left_after: Fen | null;
+}
+
+/** What a settlement record covers besides its debits: fee lines by id, or every live unsettled line of a stay. */
+export type SettledLines = number[] | { unsettledOf: string };
+
+/** A chronic-disease filing as kept (2503, or the world's at load). */
+export interface FilingRow {
+  trt_dcla_detl_sn: string;
+  psn_no: string;
+  insutype: string;
+  opsp_dise_code: string;
+  opsp_dise_name: string | null;
+  begndate: string;
+  enddate: string | null;
+  cancelled: 0 | 1;
 }
 
 export interface StoredMessage {
@@ -130,5 +280,20 @@ export function chainWalker() {
       if ((head ?? GENESIS_HASH) !== prev) return { ok: false, records: n, seq: null, setl_id: null, problem: 'the newest record(s) were deleted' };
       return { ok: true, records: n };
     },
+  };
+}
+
+/** An outpatient visit's stay columns: not inpatient, no state. */
+export function stayDefaults(v: Visit) {
+  return {
+    ...v,
+    inpatient: v.inpatient ?? 0,
+    state: v.state ?? null,
+    ipt_no: v.ipt_no ?? null,
+    endtime: v.endtime ?? null,
+    dise_codg: v.dise_codg ?? null,
+    dise_name: v.dise_name ?? null,
+    dscg_way: v.dscg_way ?? null,
+    body: v.body ?? null,
   };
 }

@@ -10,91 +10,12 @@ import Database from 'better-sqlite3';
 import { Serial } from '../core/serial.ts';
 import { parseWorld, WorldIndex, type World } from '../core/world.ts';
 import type { Fen } from '../core/money.ts';
-import { chainHash, chainWalker, GENESIS_HASH, IN_FORCE, RECORD_FIELDS, recordValues, type ChainedRow, type Debit, type FeeLineRow, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
-import { NONCE_WINDOW_SECONDS, type ChainVerdict, type LedgerStore, type LedgerTx } from './types.ts';
-
-/** Bumped whenever SCHEMA changes shape. */
-const SCHEMA_VERSION = 4;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-  psn_no TEXT PRIMARY KEY,
-  balc INTEGER NOT NULL CHECK (balc >= 0)
-);
-CREATE TABLE IF NOT EXISTS counters (
-  psn_no TEXT NOT NULL, insutype TEXT NOT NULL, year INTEGER NOT NULL,
-  dedc_used INTEGER NOT NULL CHECK (dedc_used >= 0),
-  fund_used INTEGER NOT NULL CHECK (fund_used >= 0),
-  PRIMARY KEY (psn_no, insutype, year)
-);
-CREATE TABLE IF NOT EXISTS messages (
-  msgid TEXT PRIMARY KEY, infno TEXT NOT NULL, fixmedins_code TEXT NOT NULL,
-  request TEXT NOT NULL, response TEXT NOT NULL, at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS attempts (
-  id INTEGER PRIMARY KEY, msgid TEXT, infno TEXT, err_code TEXT NOT NULL, err_msg TEXT NOT NULL, at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sign_ins (
-  sign_no TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL, opter_no TEXT, at TEXT NOT NULL, msgid TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS visits (
-  mdtrt_id TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL, psn_no TEXT NOT NULL, insutype TEXT NOT NULL,
-  med_type TEXT, cert_type TEXT NOT NULL, cert_no TEXT NOT NULL, holder_psn_no TEXT,
-  ipt_otp_no TEXT, begntime TEXT, msgid TEXT NOT NULL, at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS visit_events (
-  id INTEGER PRIMARY KEY, mdtrt_id TEXT NOT NULL REFERENCES visits(mdtrt_id),
-  kind TEXT NOT NULL CHECK (kind IN ('info', 'cancel')), body TEXT NOT NULL, msgid TEXT NOT NULL, at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fee_lines (
-  id INTEGER PRIMARY KEY, mdtrt_id TEXT NOT NULL REFERENCES visits(mdtrt_id), feedetl_sn TEXT NOT NULL,
-  chrg_bchno TEXT, med_list_codg TEXT NOT NULL, pric_e4 INTEGER NOT NULL, cnt_e4 INTEGER NOT NULL,
-  amount INTEGER NOT NULL, hosp_appr_flag TEXT, body TEXT NOT NULL, msgid TEXT NOT NULL, at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fee_lines_visit ON fee_lines (mdtrt_id);
-CREATE TABLE IF NOT EXISTS fee_line_withdrawals (
-  fee_line_id INTEGER PRIMARY KEY REFERENCES fee_lines(id), msgid TEXT NOT NULL, at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settlements (
-  seq INTEGER PRIMARY KEY,
-  setl_id TEXT NOT NULL UNIQUE,
-  kind TEXT NOT NULL CHECK (kind IN ('settle', 'cancel', 'reversal')),
-  init_setl_id TEXT REFERENCES settlements(setl_id),
-  mdtrt_id TEXT NOT NULL, psn_no TEXT NOT NULL, insutype TEXT NOT NULL, psn_type TEXT NOT NULL,
-  clr_type TEXT NOT NULL, clr_optins TEXT NOT NULL, fixmedins_code TEXT NOT NULL, med_type TEXT NOT NULL,
-  setl_time TEXT NOT NULL, setl_date TEXT NOT NULL, year INTEGER NOT NULL,
-  medfee_sumamt INTEGER NOT NULL, fulamt_ownpay_amt INTEGER NOT NULL, overlmt_selfpay INTEGER NOT NULL,
-  preselfpay_amt INTEGER NOT NULL, inscp_scp_amt INTEGER NOT NULL, act_pay_dedc INTEGER NOT NULL,
-  hifp_pay INTEGER NOT NULL, fund_pay_sumamt INTEGER NOT NULL, psn_part_amt INTEGER NOT NULL,
-  acct_pay INTEGER NOT NULL, acct_mulaid_pay INTEGER NOT NULL, psn_cash_pay INTEGER NOT NULL,
-  balc INTEGER NOT NULL, mdtrt_cert_type TEXT NOT NULL, pool_prop_selfpay INTEGER NOT NULL, msgid TEXT NOT NULL,
-  prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
-  CHECK (medfee_sumamt = fund_pay_sumamt + acct_pay + psn_cash_pay)
-);
-CREATE INDEX IF NOT EXISTS settlements_init ON settlements (init_setl_id);
-CREATE INDEX IF NOT EXISTS settlements_day ON settlements (fixmedins_code, setl_date);
-CREATE TABLE IF NOT EXISTS settlement_debits (
-  setl_id TEXT NOT NULL REFERENCES settlements(setl_id), psn_no TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('own', 'mulaid')), amount INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS settlement_debits_setl ON settlement_debits (setl_id);
-CREATE TABLE IF NOT EXISTS settlement_lines (
-  setl_id TEXT NOT NULL REFERENCES settlements(setl_id), fee_line_id INTEGER NOT NULL REFERENCES fee_lines(id),
-  PRIMARY KEY (setl_id, fee_line_id)
-);
-CREATE INDEX IF NOT EXISTS settlement_lines_line ON settlement_lines (fee_line_id);
-CREATE TABLE IF NOT EXISTS ecert_uses (
-  nonce TEXT PRIMARY KEY, psn_no TEXT NOT NULL, token TEXT NOT NULL UNIQUE, fixmedins_code TEXT NOT NULL,
-  used_at INTEGER NOT NULL, token_expires_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS request_nonces (
-  paasid TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL,
-  PRIMARY KEY (paasid, nonce)
-);
-CREATE INDEX IF NOT EXISTS request_nonces_at ON request_nonces (at);
-`;
+import { worldFilings } from '../core/chronic.ts';
+import { openingCounters, YEAR_COUNTERS } from '../core/counters.ts';
+import { chainHash, chainWalker, completeRecord, stayDefaults, GENESIS_HASH, IN_FORCE, RECORD_FIELDS, recordValues, type ChainedRow, type Debit, type FeeLineRow, type SettledLines, type SettlementFund, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
+import { SqliteStayTx, VISIT_SELECT } from './sqlite-stay.ts';
+import { SCHEMA, SCHEMA_VERSION } from './sqlite-schema.ts';
+import { NONCE_WINDOW_SECONDS, type ChainVerdict, type LedgerStore, type LedgerTx, type VisitRow } from './types.ts';
 
 const INSERT_SETTLEMENT = `INSERT INTO settlements (${RECORD_FIELDS.join(', ')}, prev_hash, hash) VALUES (${RECORD_FIELDS.map(() => '?').join(', ')}, ?, ?)`;
 
@@ -221,13 +142,19 @@ export class SqliteLedger implements LedgerStore {
       await tx.setMeta('platform_key', platformKey.toString('hex'));
       await tx.setMeta('world_year', String(year));
       const account = this.stmt('INSERT INTO accounts (psn_no, balc) VALUES (?, ?)');
-      const counter = this.stmt('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (?, ?, ?, ?, ?)');
+      const counter = this.stmt(`INSERT INTO counters (psn_no, insutype, year, ${YEAR_COUNTERS.join(', ')}) VALUES (?, ?, ?, ${YEAR_COUNTERS.map(() => '?').join(', ')})`);
+      const chronic = this.stmt('INSERT INTO chronic_counters (psn_no, insutype, year, opsp_dise_code, dedc_used, fund_used) VALUES (?, ?, ?, ?, ?, ?)');
+      const index = new WorldIndex(world);
       for (const p of world.persons) {
         const balc = p.insuinfo.find((i) => i.insutype === '310')?.balc;
-        account.run(p.baseinfo.psn_no, balc ?? 0);
-        for (const [insutype, used] of Object.entries(p.ytd ?? {})) {
-          counter.run(p.baseinfo.psn_no, insutype, year, used.dedc_used ?? 0, used.fund_used ?? 0);
+        const psnNo = p.baseinfo.psn_no;
+        account.run(psnNo, balc ?? 0);
+        for (const insutype of Object.keys(p.ytd ?? {})) {
+          const opening = openingCounters(p, insutype);
+          counter.run(psnNo, insutype, year, ...YEAR_COUNTERS.map((c) => opening.counters[c]));
+          for (const [code, c] of opening.chronic) chronic.run(psnNo, insutype, year, code, c.dedc_used, c.fund_used);
         }
+        for (const f of worldFilings(index, p)) await tx.insertFiling({ ...f, msgid: null, at: 'world' });
       }
     });
     this.loaded = { world: new WorldIndex(world), key: platformKey };
@@ -262,10 +189,12 @@ export class SqliteLedger implements LedgerStore {
 }
 
 /** One write transaction's view of the ledger; every method runs inside the open BEGIN IMMEDIATE. */
-class SqliteTx implements LedgerTx {
-  constructor(private readonly l: SqliteLedger) {}
+class SqliteTx extends SqliteStayTx implements LedgerTx {
+  constructor(private readonly l: SqliteLedger) {
+    super();
+  }
 
-  private stmt(sql: string): Database.Statement {
+  protected stmt(sql: string): Database.Statement {
     return this.l.stmt(sql);
   }
 
@@ -361,20 +290,16 @@ class SqliteTx implements LedgerTx {
   async insertVisit(v: Visit): Promise<void> {
     this
       .stmt(
-        `INSERT INTO visits (mdtrt_id, fixmedins_code, psn_no, insutype, med_type, cert_type, cert_no, holder_psn_no, ipt_otp_no, begntime, msgid, at)
-         VALUES (@mdtrt_id, @fixmedins_code, @psn_no, @insutype, @med_type, @cert_type, @cert_no, @holder_psn_no, @ipt_otp_no, @begntime, @msgid, @at)`,
+        `INSERT INTO visits (mdtrt_id, fixmedins_code, psn_no, insutype, med_type, cert_type, cert_no, holder_psn_no, ipt_otp_no, begntime, msgid, at,
+           inpatient, state, ipt_no, endtime, dise_codg, dise_name, dscg_way, body)
+         VALUES (@mdtrt_id, @fixmedins_code, @psn_no, @insutype, @med_type, @cert_type, @cert_no, @holder_psn_no, @ipt_otp_no, @begntime, @msgid, @at,
+           @inpatient, @state, @ipt_no, @endtime, @dise_codg, @dise_name, @dscg_way, @body)`,
       )
-      .run(v);
+      .run(stayDefaults(v));
   }
 
-  async visit(mdtrtId: string): Promise<(Visit & { cancelled: 0 | 1; info_med_type: string | null }) | undefined> {
-    return this
-      .stmt(
-        `SELECT v.*, EXISTS (SELECT 1 FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'cancel') AS cancelled,
-           (SELECT json_extract(e.body, '$.med_type') FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'info' ORDER BY e.id DESC LIMIT 1) AS info_med_type
-         FROM visits v WHERE v.mdtrt_id = ?`,
-      )
-      .get(mdtrtId) as (Visit & { cancelled: 0 | 1; info_med_type: string | null }) | undefined;
+  async visit(mdtrtId: string): Promise<VisitRow | undefined> {
+    return this.stmt(`${VISIT_SELECT} WHERE v.mdtrt_id = ?`).get(mdtrtId) as VisitRow | undefined;
   }
 
   async addVisitEvent(e: { mdtrt_id: string; kind: 'info' | 'cancel'; body: string; msgid: string; at: string }): Promise<void> {
@@ -419,7 +344,8 @@ class SqliteTx implements LedgerTx {
    * Appends a settlement record and applies it: debits leave (or, negative, return to) personal
    * accounts; the deductible and fund counters of the record's year move by its amounts.
    */
-  async appendSettlement(rec: SettlementRecord, debits: Debit[], feeLineIds: number[]): Promise<void> {
+  async appendSettlement(given: SettlementRecord, debits: Debit[], lines: SettledLines, funds: readonly SettlementFund[] = []): Promise<void> {
+    const rec = completeRecord(given);
     const prev = (this.stmt('SELECT hash FROM settlements ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
     const values = recordValues(rec);
     const hash = chainHash(prev, values);
@@ -431,16 +357,12 @@ class SqliteTx implements LedgerTx {
       debit.run(rec.setl_id, d.psn_no, d.role, d.amount);
       if (move.run(d.amount, d.psn_no).changes !== 1) throw new Error(`no personal account for ${d.psn_no}`);
     }
-    if (rec.act_pay_dedc !== 0 || rec.hifp_pay !== 0) {
-      // UPDATE first: SQLite checks an upsert's CHECK constraints on the would-be new row, which a negative delta fails.
-      const counter = { psn_no: rec.psn_no, insutype: rec.insutype, year: rec.year, dedc: rec.act_pay_dedc, fund: rec.hifp_pay };
-      const moved = this
-        .stmt('UPDATE counters SET dedc_used = dedc_used + @dedc, fund_used = fund_used + @fund WHERE psn_no = @psn_no AND insutype = @insutype AND year = @year')
-        .run(counter).changes;
-      if (moved === 0) this.stmt('INSERT INTO counters (psn_no, insutype, year, dedc_used, fund_used) VALUES (@psn_no, @insutype, @year, @dedc, @fund)').run(counter);
-    }
-    const line = this.stmt('INSERT INTO settlement_lines (setl_id, fee_line_id) VALUES (?, ?)');
-    for (const id of feeLineIds) line.run(rec.setl_id, id);
+    this.applyDeltas(rec);
+    if (Array.isArray(lines)) {
+      const line = this.stmt('INSERT INTO settlement_lines (setl_id, fee_line_id) VALUES (?, ?)');
+      for (const id of lines) line.run(rec.setl_id, id);
+    } else this.settleUnsettled(rec.setl_id, lines.unsettledOf);
+    this.insertFunds(rec.setl_id, funds);
   }
 
   async settlement(setlId: string): Promise<SettlementRecord | undefined> {

@@ -5,7 +5,16 @@
  * opened and never changes afterwards, so reading it needs no round trip.
  */
 import type { WorldIndex, World } from '../core/world.ts';
-import type { Debit, FeeLineRow, SettlementRecord, StoredMessage, Visit } from './records.ts';
+import type { ChronicCounters, YearCounters } from '../core/counters.ts';
+import type {
+  Debit, FeeLineRow, FilingRow, SettledLines, SettlementFund, SettlementRecord, StayColumns, StayLineRow, StayLineSums, StoredMessage, StoredSplit, Visit, VisitPatch,
+} from './records.ts';
+
+/** A visit as read back: its stay columns always there (an outpatient visit's are 0 and null). */
+export type VisitRow = Visit & StayColumns & { cancelled: 0 | 1; info_med_type: string | null };
+
+/** A stay's fee line to store (2301): the line, its split for good, and the request that brought it. */
+export type NewStayLine = Omit<FeeLineRow, 'id'> & StoredSplit & { msgid: string; at: string };
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -48,21 +57,55 @@ export interface LedgerTx {
 
   balance(psnNo: string): Promise<number>;
   counters(psnNo: string, insutype: string, year: number): Promise<{ dedcUsed: number; fundUsed: number }>;
+  /** All eight year counters of inpatient.md section 6 (zeros where none moved yet). */
+  yearCounters(psnNo: string, insutype: string, year: number): Promise<YearCounters>;
+  /** A chronic disease's counters (section 7). */
+  chronicCounters(psnNo: string, insutype: string, year: number, opspDiseCode: string): Promise<ChronicCounters>;
 
   insertVisit(v: Visit): Promise<void>;
-  visit(mdtrtId: string): Promise<(Visit & { cancelled: 0 | 1; info_med_type: string | null }) | undefined>;
+  visit(mdtrtId: string): Promise<VisitRow | undefined>;
+  /** Changes a visit's stay columns and bumps its `rev`; returns the new `rev`. */
+  updateVisit(mdtrtId: string, patch: VisitPatch): Promise<number>;
+  /** The person's visits at the institution in the order opened (5201), all kinds. */
+  visitsOf(fixmedinsCode: string, psnNo: string): Promise<VisitRow[]>;
+  /** The person's admissions at the institution ADMITTED or DISCHARGED (one at most; `admission_open`). */
+  openAdmissions(fixmedinsCode: string, psnNo: string): Promise<VisitRow[]>;
   addVisitEvent(e: { mdtrt_id: string; kind: 'info' | 'cancel'; body: string; msgid: string; at: string }): Promise<void>;
   insertFeeLine(l: Omit<FeeLineRow, 'id'> & { msgid: string; at: string }): Promise<number>;
   feeLines(mdtrtId: string, opts?: { chrgBchno?: string | null; unsettledOnly?: boolean }): Promise<FeeLineRow[]>;
   withdrawFeeLine(id: number, msgid: string, at: string): Promise<void>;
+  /** Stores a stay's fee lines with their splits, in order; returns their ids. */
+  insertStayLines(lines: NewStayLine[]): Promise<number[]>;
+  /** The visit's lines of these feedetl_sn, withdrawn ones included (2301's and 2302's checks). */
+  stayLinesBySn(mdtrtId: string, sns: readonly string[]): Promise<StayLineRow[]>;
+  /** The visit's live lines in upload order; with `setlId`, only those that record covered (5204). */
+  stayLines(mdtrtId: string, opts?: { setlId?: string }): Promise<StayLineRow[]>;
+  /** Sums of the visit's live unsettled lines (2303/2304 read no line); `live` counts every live line. */
+  stayLineSums(mdtrtId: string): Promise<StayLineSums & { live: number }>;
+  /** 2302 "0000": withdraws every live unsettled line of the visit; returns how many. */
+  withdrawUnsettled(mdtrtId: string, msgid: string, at: string): Promise<number>;
 
-  appendSettlement(rec: SettlementRecord, debits: Debit[], feeLineIds: number[]): Promise<void>;
+  /**
+   * Appends a record and applies it: debits, counters `+= d_*` of its year (completeRecord fills an
+   * outpatient record's), the lines it covers, and its setldetail rows.
+   */
+  appendSettlement(rec: SettlementRecord, debits: Debit[], lines: SettledLines, funds?: readonly SettlementFund[]): Promise<void>;
+  /** A record's setldetail rows as stored, in order. */
+  settlementFunds(setlId: string): Promise<SettlementFund[]>;
+  /** The visit's settlements (kind 'settle'), oldest first, each with whether it is in force. */
+  visitSettlements(mdtrtId: string): Promise<(SettlementRecord & { in_force: 0 | 1 })[]>;
   settlement(setlId: string): Promise<SettlementRecord | undefined>;
   settlementByMsgid(msgid: string): Promise<SettlementRecord | undefined>;
   undoneBy(setlId: string): Promise<SettlementRecord | undefined>;
   debits(setlId: string): Promise<Debit[]>;
   settlementLineIds(setlId: string): Promise<number[]>;
   linesTakenElsewhere(ids: number[], exceptSetlId: string): Promise<number>;
+  /** The person's filings, the world's in order then 2503's, cancelled ones included. */
+  filings(psnNo: string): Promise<FilingRow[]>;
+  filing(trtDclaDetlSn: string): Promise<FilingRow | undefined>;
+  insertFiling(f: Omit<FilingRow, 'cancelled'> & { msgid: string | null; at: string }): Promise<void>;
+  cancelFiling(trtDclaDetlSn: string, msgid: string, at: string): Promise<void>;
+
   recordsForReconciliation(q: { fixmedins_code: string; from: string; to: string; setl_optins?: string | undefined }): Promise<(SettlementRecord & { in_force: 0 | 1 })[]>;
 }
 

@@ -7,160 +7,30 @@
  */
 import { z } from 'zod';
 import { Refusal } from '../core/settle.ts';
-import { wireCount, wireDecimal4 as decimal4, wireNonNegativeYuan as nonNegativeYuan, wireYuan as yuan } from '../core/money.ts';
 import { describeZodError } from './envelope.ts';
+import { SIGNIN_INPUTS } from './inputs/signin.ts';
+import { PERSON_INPUTS } from './inputs/person.ts';
+import { PHARMACY_INPUTS } from './inputs/pharmacy.ts';
+import { OUTPATIENT_INPUTS } from './inputs/outpatient.ts';
+import { REVERSAL_INPUTS } from './inputs/reversal.ts';
+import { RECONCILIATION_INPUTS } from './inputs/reconciliation.ts';
+import { INPATIENT_INPUTS } from './inputs/inpatient.ts';
+import { CHRONIC_INPUTS } from './inputs/chronic.ts';
+import { QUERIES_INPUTS } from './inputs/queries.ts';
 
-export const MAX_LINES = 1000;
+export { MAX_LINES } from './inputs/fields.ts';
 
-const id = (max = 30) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const opt = (max = 200) => z.string().max(max, `must be at most ${max} characters`).optional();
-const flag = z.enum(['0', '1'], { error: 'must be "0" or "1"' });
-/**
- * An optional field a client may send blank (""): the wire schema accepts "", `parseInput` then drops
- * it, so the type is what handlers see. A bad value is refused with the field's own message.
- */
-const blankable = <T extends z.ZodType>(schema: T) =>
-  z
-    .union([z.literal(''), schema], { error: (iss) => (iss.code === 'invalid_union' ? iss.errors[1]?.[0]?.message : undefined) })
-    .optional() as unknown as z.ZodOptional<T>;
-/** A time as clients send it (yyyy-MM-dd HH:mm:ss, ISO yyyy-MM-ddTHH:mm:ss, or a bare date), kept as yyyy-MM-dd HH:mm:ss. */
-const time = z
-  .string()
-  .regex(/^(\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d{1,3})?)?)?$/, 'must be yyyy-MM-dd HH:mm:ss, yyyy-MM-ddTHH:mm:ss or yyyy-MM-dd')
-  .overwrite((s) => (s === '' ? s : s.length === 10 ? `${s} 00:00:00` : `${s.slice(0, 10)} ${s.slice(11, 19)}`))
-  .optional();
-const certType = z.enum(['01', '02', '03'], { error: 'must be 01 (e-certificate), 02 (ID card) or 03 (social-security card)' });
-const insutype = z.string().regex(/^\d{3}$/, 'must be a 3-digit insutype');
-const medType = z.string().regex(/^\d{2,6}$/, 'must be a med_type code');
-const dateOrTime = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d{1,3})?)?$/, 'must be yyyy-MM-dd, yyyy-MM-dd HH:mm:ss or yyyy-MM-ddTHH:mm:ss')
-  .overwrite((s) => s.slice(0, 10));
-const lines = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'must have at least one line').max(MAX_LINES, `must have at most ${MAX_LINES} lines`);
-
-const feeLine = {
-  feedetl_sn: id(30),
-  med_list_codg: id(50),
-  medins_list_codg: opt(150),
-  det_item_fee_sumamt: yuan,
-  cnt: decimal4,
-  pric: decimal4,
-  hosp_appr_flag: blankable(z.enum(['0', '1', '2'], { error: 'must be "0", "1" or "2"' })),
-  chrg_bchno: opt(30),
-  fee_ocur_time: time,
-};
-
-const certFields = {
-  mdtrt_cert_type: certType,
-  mdtrt_cert_no: id(64),
-  card_sn: opt(32),
-};
-
+/** Every transaction's input schema, by the key handlers name (one file per chain under ./inputs). */
 export const inputs = {
-  '9001': z.looseObject({ signIn: z.looseObject({ opter_no: id(30), mac: opt(30), ip: opt(50) }) }),
-  '1101': z.looseObject({
-    data: z.looseObject({
-      ...certFields,
-      begntime: time,
-      psn_cert_type: opt(6),
-      certno: opt(50),
-      psn_name: opt(50),
-    }),
-  }),
-  '1312': z.looseObject({
-    data: z
-      .looseObject({
-        hilist_code: opt(50),
-        hilist_name: opt(200),
-        insu_admdvs: opt(6),
-        page_num: blankable(wireCount.refine((n) => n >= 1, 'must be at least 1')),
-        page_size: blankable(wireCount.refine((n) => n >= 1 && n <= 1000, 'must be from 1 to 1000')),
-      })
-      .optional(),
-  }),
-  '2101': z.looseObject({
-    druginfo: z.looseObject({
-      psn_no: id(),
-      ...certFields,
-      begntime: time,
-      medfee_sumamt: nonNegativeYuan,
-      insutype,
-      med_type: medType,
-      acct_used_flag: flag,
-    }),
-    drugdetail: lines(z.looseObject(feeLine)),
-  }),
-  '2103': z.looseObject({ data: z.looseObject({ setl_id: id(), mdtrt_id: id(), psn_no: id() }) }),
-  '2201': z.looseObject({
-    data: z.looseObject({
-      psn_no: id(),
-      insutype,
-      begntime: time,
-      ...certFields,
-      ipt_otp_no: id(30),
-    }),
-  }),
-  '2202': z.looseObject({ data: z.looseObject({ psn_no: id(), mdtrt_id: id(), ipt_otp_no: opt(30) }) }),
-  '2203': z.looseObject({
-    mdtrtinfo: z.looseObject({ mdtrt_id: id(), psn_no: id(), med_type: medType, dise_codg: opt(30), dise_name: opt(300) }),
-    diseinfo: z.array(z.looseObject({})).max(100).optional(),
-  }),
-  '2204': z.looseObject({
-    feedetail: lines(z.looseObject({ ...feeLine, mdtrt_id: id(), psn_no: id() })),
-  }),
-  '2205': z.looseObject({ data: z.looseObject({ mdtrt_id: id(), chrg_bchno: opt(30), psn_no: id() }) }),
-  '2206': z.looseObject({
-    data: z.looseObject({
-      psn_no: id(),
-      ...certFields,
-      med_type: medType,
-      medfee_sumamt: nonNegativeYuan,
-      psn_setlway: opt(3),
-      mdtrt_id: id(),
-      chrg_bchno: opt(30),
-      acct_used_flag: flag,
-      insutype,
-    }),
-  }),
-  '2601': z.looseObject({
-    data: z.looseObject({ psn_no: id(), omsgid: id(30), oinfno: z.enum(['2102', '2103', '2207', '2208'], { error: 'must be 2102, 2103, 2207 or 2208' }) }),
-  }),
-  '3201': z.looseObject({
-    data: z.looseObject({
-      insutype,
-      clr_type: z.string().regex(/^\d{2}$/, 'must be a 2-digit clr_type'),
-      setl_optins: opt(6),
-      stmt_begndate: dateOrTime,
-      stmt_enddate: dateOrTime,
-      medfee_sumamt: yuan,
-      fund_pay_sumamt: yuan,
-      acct_pay: yuan,
-      fixmedins_setl_cnt: wireCount.refine((n) => n >= 0, 'must not be negative'),
-      refd_setl_flag: blankable(flag),
-      REFD_SETL_FLAG: blankable(flag),
-    }),
-  }),
-  '3202': z.looseObject({
-    data: z.looseObject({
-      setl_optins: opt(6),
-      stmt_begndate: dateOrTime,
-      stmt_enddate: dateOrTime,
-      details: z
-        .array(
-          z.looseObject({
-            setl_id: id(),
-            mdtrt_id: opt(30),
-            psn_no: opt(30),
-            medfee_sumamt: yuan,
-            fund_pay_sumamt: yuan,
-            acct_pay: yuan,
-            refd_setl_flag: blankable(flag),
-            REFD_SETL_FLAG: blankable(flag),
-          }),
-        )
-        .max(100_000),
-    }),
-  }),
+  ...SIGNIN_INPUTS,
+  ...PERSON_INPUTS,
+  ...PHARMACY_INPUTS,
+  ...OUTPATIENT_INPUTS,
+  ...INPATIENT_INPUTS,
+  ...CHRONIC_INPUTS,
+  ...QUERIES_INPUTS,
+  ...REVERSAL_INPUTS,
+  ...RECONCILIATION_INPUTS,
 } as const;
 
 export type InputKey = keyof typeof inputs;

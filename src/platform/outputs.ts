@@ -5,7 +5,7 @@
 import { fenToYuan, ratioToNumber, type Fen } from '../core/money.ts';
 import type { LineSplit, Split } from '../core/settle.ts';
 import { MED_CHRGITM_TYPE_OF_LIST_TYPE, type CatalogItem, type Person, type WorldIndex } from '../core/world.ts';
-import type { SettlementRecord } from '../ledger/records.ts';
+import type { SettlementFund, SettlementRecord } from '../ledger/records.ts';
 
 const money = (fen: Fen) => fenToYuan(fen);
 const e4 = (n: number) => n / 10_000;
@@ -111,11 +111,12 @@ export function setlInfo(world: WorldIndex, r: RecordFacts) {
     psn_cash_pay: money(r.psn_cash_pay),
     pdn_cash_pay: undoes ? money(r.psn_cash_pay) : undefined, // the interface's own misspelling, which clients read on cancellations
     pool_prop_selfpay: ratioToNumber(r.pool_prop_selfpay),
-    cvlserv_pay: 0,
+    cvlserv_pay: money(r.cvlserv_pay ?? 0),
     hifes_pay: 0,
-    hifmi_pay: 0,
-    hifob_pay: 0,
-    maf_pay: 0,
+    hifmi_pay: money(r.hifmi_pay ?? 0),
+    hifob_pay: money(r.hifob_pay ?? 0),
+    hifdm_pay: 0,
+    maf_pay: money(r.maf_pay ?? 0),
     oth_pay: 0,
     hosp_part_amt: 0,
     balc: money(r.balc),
@@ -124,7 +125,20 @@ export function setlInfo(world: WorldIndex, r: RecordFacts) {
     clr_way: '1',
     clr_type: r.clr_type,
     refd_setl_flag: undoes ? '1' : undefined,
+    mid_setl_flag: r.mid_setl_flag ?? undefined, // inpatient records only
   };
+}
+
+/** setldetail rows as stored (an inpatient record's funds, in order). */
+export function fundRows(rows: readonly SettlementFund[]) {
+  return rows.map((f) => ({
+    fund_pay_type: f.fund_pay_type,
+    inscp_scp_amt: money(f.inscp_scp_amt),
+    crt_payb_lmt_amt: f.cap_left_after === null ? null : money(f.cap_left_after),
+    fund_payamt: money(f.fund_payamt),
+    fund_pay_type_name: f.fund_pay_type_name,
+    setl_proc_info: '',
+  }));
 }
 
 /** 1101's answer: the person as the world has them, every key clients read present. */

@@ -14,6 +14,8 @@ import { checkAnswer } from './fields.ts';
 const HOSPITAL = 'H44030000002';
 const PHARMACY = 'P44030000001';
 const LIU = { psn_no: '44030000000000000006', certno: '44030619900218071X', name: '刘洋' };
+/** 谢志强, the demo's patient for a stay with a mid-stay settlement (example I4). */
+const XIE = { psn_no: '44030000000000000023', certno: '440306198505201178' };
 
 /** How one run sends its requests. */
 interface Variant {
@@ -203,6 +205,49 @@ const CHAINS: { name: string; institution: string; steps: Step[] }[] = [
   },
 ];
 
+/** The inpatient chain (inpatient.md section 3) for 谢志强: admission, fees with a refund, mid-stay, discharge, final, cancel, and back. */
+const stayLine = (sn: string, code: string, pric: number, cnt: number, amt: (y: number, p?: number) => number | string, v: Vars, init = '') =>
+  feeLine(sn, code, pric, cnt, amt, { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, init_feedetl_sn: init, det_item_fee_sumamt: amt(Math.round(pric * cnt * 100) / 100) });
+const staySettle = (infno: '2303' | '2304', mid: '0' | '1', total: number, keep?: Step['keep']): Step => ({
+  infno,
+  input: (v, amt) => ({
+    data: { psn_no: XIE.psn_no, mdtrt_cert_type: '02', mdtrt_cert_no: XIE.certno, card_sn: '', medfee_sumamt: amt(total), psn_setlway: '01', mdtrt_id: v.mdtrt_id, insutype: '310', acct_used_flag: '1', mid_setl_flag: mid, invono: '', fulamt_ownpay_amt: amt(0), overlmt_selfpay: amt(0), preselfpay_amt: amt(0), inscp_scp_amt: amt(total) },
+  }),
+  rows: ['setldetail'],
+  keep,
+});
+CHAINS.push({
+  name: 'inpatient',
+  institution: HOSPITAL,
+  steps: [
+    signIn,
+    {
+      infno: '2401',
+      input: () => ({
+        mdtrtinfo: { psn_no: XIE.psn_no, insutype: '310', coner_name: '', tel: '', begntime: '2026-11-10T09:00:00', mdtrt_cert_type: '02', mdtrt_cert_no: XIE.certno, card_sn: '', med_type: '21', ipt_no: 'ZY2026111000001', medrcdno: '', atddr_no: 'D0001', chfpdr_name: '张医生', adm_diag_dscr: '', adm_dept_codg: 'A03', adm_dept_name: '外科', adm_bed: '12', dscg_maindiag_code: '', dscg_maindiag_name: '', main_cond_dscr: '', dise_codg: 'K80.200', dise_name: '胆囊结石', oprn_oprt_code: '', oprn_oprt_name: '', fpsc_no: '', matn_type: '', birctrl_type: '', latechb_flag: '', geso_val: '', fetts: '', fetus_cnt: '', pret_flag: '', birctrl_matn_date: '', dise_type_code: '', expContent: {} },
+        diseinfo: [{ psn_no: XIE.psn_no, diag_type: '1', maindiag_flag: '1', diag_srt_no: '1', diag_code: 'K80.200', diag_name: '胆囊结石', adm_cond: '', diag_dept: '外科', dise_dor_no: 'D0001', dise_dor_name: '张医生', diag_time: '2026-11-10 09:10:00' }],
+      }),
+      keep: (o, v) => (v.mdtrt_id = o.result.mdtrt_id),
+    },
+    { infno: '2403', input: (v) => ({ adminfo: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, med_type: '21', begntime: '2026-11-10 09:00:00', ipt_no: 'ZY2026111000001', expContent: {} } }) },
+    { infno: '2301', input: (v, amt) => ({ feedetail: [stayLine('1', '110200001000000', 50, 10, amt, v), stayLine('2', '002101030010000', 250, 4, amt, v)] }), rows: ['result'] },
+    staySettle('2303', '1', 1500),
+    staySettle('2304', '1', 1500),
+    {
+      infno: '2301',
+      input: (v, amt) => ({ feedetail: [stayLine('3', '331000000010000', 2000, 1, amt, v), stayLine('4', '002503010010000', 100, 3, amt, v), stayLine('5', '002503010010000', 100, -1, amt, v, '4')] }),
+      rows: ['result'],
+    },
+    { infno: '2302', input: (v) => ({ data: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, feedetl_sn: '5', expContent: {} } }) },
+    { infno: '2402', input: (v) => ({ dscginfo: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, endtime: '2026-11-19T10:00:00', insutype: '310', dscg_way: '1', dscg_dept_codg: 'A03', dscg_dept_name: '外科', expContent: {} }, diseinfo: [] }) },
+    staySettle('2303', '0', 2300),
+    staySettle('2304', '0', 2300, (o, v) => (v.setl_id = o.setlinfo.setl_id)),
+    { infno: '2305', input: (v) => ({ data: { mdtrt_id: v.mdtrt_id, setl_id: v.setl_id, psn_no: XIE.psn_no, expContent: {} } }), rows: ['setldetail'] },
+    reconcile('21'),
+    { infno: '2405', input: (v) => ({ data: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, expContent: {} } }) },
+  ],
+});
+
 const servers: GatewayServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.close();
@@ -261,18 +306,25 @@ for (const variant of VARIANTS) {
           step.keep?.(r.json.output, vars);
         }
         // values the section names, beyond types
-        const trial = answers[chain.name === 'pharmacy' ? '2101' : '2206'];
-        expect(trial.setlinfo.setl_id).toBeNull();
-        const cancel = answers[chain.name === 'pharmacy' ? '2103' : '2208'];
-        expect(cancel.setlinfo.pdn_cash_pay).toBe(cancel.setlinfo.psn_cash_pay);
-        const settle = answers[chain.name === 'pharmacy' ? '2102' : '2207'];
-        expect(cancel.setldetail.map((d: any) => d.fund_payamt)).toEqual(settle.setldetail.map((d: any) => -d.fund_payamt));
-        expect(answers['1101'].baseinfo.psn_name).toBe(LIU.name); // a GBK body decoded as GBK
-        const lines = answers['2204']?.result ?? answers['2102'].detlcutinfo;
-        const amoxicillin = lines.find((l: any) => l.feedetl_sn === 'F3' || l.feedetl_sn === 'R001');
-        expect(amoxicillin).toMatchObject({ med_chrgitm_type: '09', bas_medn_flag: variant.world === 'enriched' ? '1' : '0', memo: '' });
-        if (chain.name === 'outpatient') expect(lines.find((l: any) => l.feedetl_sn === 'F2').med_chrgitm_type).toBe('14'); // list_type 201
-        if (variant.world === 'enriched') {
+        if (chain.name === 'inpatient') {
+          expect(answers['2303'].setlinfo.setl_id).toBeNull();
+          expect(answers['2303'].setlinfo).toMatchObject({ clr_type: '21', med_type: '21', mid_setl_flag: '0' });
+          expect(answers['2305'].setldetail.map((d: any) => d.fund_payamt)).toEqual(answers['2304'].setldetail.map((d: any) => -d.fund_payamt));
+          expect(answers['2301'].result.map((l: any) => l.cnt)).toEqual([1, 3, -1]);
+        } else {
+          const trial = answers[chain.name === 'pharmacy' ? '2101' : '2206'];
+          expect(trial.setlinfo.setl_id).toBeNull();
+          const cancel = answers[chain.name === 'pharmacy' ? '2103' : '2208'];
+          expect(cancel.setlinfo.pdn_cash_pay).toBe(cancel.setlinfo.psn_cash_pay);
+          const settle = answers[chain.name === 'pharmacy' ? '2102' : '2207'];
+          expect(cancel.setldetail.map((d: any) => d.fund_payamt)).toEqual(settle.setldetail.map((d: any) => -d.fund_payamt));
+          expect(answers['1101'].baseinfo.psn_name).toBe(LIU.name); // a GBK body decoded as GBK
+          const lines = answers['2204']?.result ?? answers['2102'].detlcutinfo;
+          const amoxicillin = lines.find((l: any) => l.feedetl_sn === 'F3' || l.feedetl_sn === 'R001');
+          expect(amoxicillin).toMatchObject({ med_chrgitm_type: '09', bas_medn_flag: variant.world === 'enriched' ? '1' : '0', memo: '' });
+          if (chain.name === 'outpatient') expect(lines.find((l: any) => l.feedetl_sn === 'F2').med_chrgitm_type).toBe('14'); // list_type 201
+        }
+        if (variant.world === 'enriched' && answers['1101']) {
           expect(answers['1101'].insuinfo[0]).toMatchObject({ psn_insu_date: '2012-07-01', paus_insu_date: null, cvlserv_flag: '0' });
           expect(answers['1101'].idetinfo).toHaveLength(1);
         }

@@ -46,6 +46,11 @@ export const READ_FIELDS: Record<string, Record<string, { list: boolean; fields:
   '2101': { setlinfo: { list: false, fields: { ...trial, mdtrt_id: 'string|null' } }, setldetail: { list: true, fields: setldetail }, detlcutinfo: { list: true, fields: lineResult } },
   '2102': { setlinfo: { list: false, fields: settled }, setldetail: { list: true, fields: setldetail }, detlcutinfo: { list: true, fields: lineResult } },
   '2103': { setlinfo: { list: false, fields: cancelled }, setldetail: { list: true, fields: setldetail } },
+  '2401': { result: { list: false, fields: s('mdtrt_id') } },
+  '2301': { result: { list: true, fields: lineResult } },
+  '2303': { setlinfo: { list: false, fields: { ...trial, mid_setl_flag: 'string' } }, setldetail: { list: true, fields: setldetail } },
+  '2304': { setlinfo: { list: false, fields: { ...settled, mid_setl_flag: 'string' } }, setldetail: { list: true, fields: setldetail } },
+  '2305': { setlinfo: { list: false, fields: { ...setlinfoMoney, hifdm_pay: 'number', ...s('mdtrt_id, medins_setl_id, setl_id, setl_time') } }, setldetail: { list: true, fields: setldetail } },
   '3201': { stmtinfo: { list: false, fields: s('setl_optins, stmt_rslt, stmt_rslt_dscr') } },
 };
 

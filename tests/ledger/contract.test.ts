@@ -8,6 +8,7 @@ import { pgAvailable, startPgCluster, type PgCluster } from '../helpers/pg-clust
 import { ledgerContract, type EngineHarness } from './contract.ts';
 import { pgHarness } from './pg-harness.ts';
 import { sqliteHarness } from './sqlite-harness.ts';
+import { stayContract } from './stay-contract.ts';
 
 let cluster: PgCluster | undefined;
 const withPg = pgAvailable('the PostgreSQL ledger contract');
@@ -23,4 +24,5 @@ const engines: EngineHarness[] = [sqliteHarness(), ...(withPg ? [pgHarness(() =>
 
 describe.each(engines.map((h) => [h.engine, h] as const))('the ledger on %s', (_engine, harness) => {
   ledgerContract(harness);
+  stayContract(harness);
 });

@@ -1,0 +1,47 @@
+/**
+ * The SQL of hospital stays, filings and the further counters that is the same text on SQLite and
+ * PostgreSQL (parameters aside, which each engine adds its own way). Casts are CAST(... AS BIGINT):
+ * PostgreSQL's sums are numeric otherwise, and SQLite reads the cast as an integer one.
+ */
+import { IN_FORCE } from './records.ts';
+
+/** The line is live: not withdrawn (2302). */
+export const LIVE = (f: string) => `NOT EXISTS (SELECT 1 FROM fee_line_withdrawals w WHERE w.fee_line_id = ${f}.id)`;
+
+/** The line is covered by a settlement in force. */
+export const SETTLED = (f: string) => `EXISTS (SELECT 1 FROM settlement_lines sl JOIN settlements s ON s.setl_id = sl.setl_id WHERE sl.fee_line_id = ${f}.id AND ${IN_FORCE('s')})`;
+
+/** The live refund lines of `f` (none for a refund line itself). */
+const REFUNDS = (f: string) => `FROM fee_lines r WHERE ${f}.init_feedetl_sn IS NULL AND r.mdtrt_id = ${f}.mdtrt_id AND r.init_feedetl_sn = ${f}.feedetl_sn AND ${LIVE('r')}`;
+
+/** A StayLineRow's columns, of fee_lines `f`. */
+export const STAY_LINE_COLUMNS = `f.id, f.mdtrt_id, f.feedetl_sn, f.chrg_bchno, f.med_list_codg, f.pric_e4, f.cnt_e4, f.amount, f.hosp_appr_flag, f.body,
+  f.init_feedetl_sn, f.fulamt_ownpay_amt, f.overlmt_amt, f.preselfpay_amt, f.inscp_scp_amt, f.chrgitm_lv, f.selfpay_prop,
+  f.pric_uplmt_amt, f.lmt_used_flag, f.split_date, f.fee_ocur_time,
+  CASE WHEN ${LIVE('f')} THEN 1 ELSE 0 END AS live,
+  (SELECT s.setl_id FROM settlement_lines sl JOIN settlements s ON s.setl_id = sl.setl_id WHERE sl.fee_line_id = f.id AND ${IN_FORCE('s')} ORDER BY s.seq LIMIT 1) AS setl_id,
+  CAST(coalesce((SELECT sum(0 - r.cnt_e4) ${REFUNDS('f')}), 0) AS BIGINT) AS refunded_cnt_e4,
+  CAST((SELECT count(*) ${REFUNDS('f')}) AS BIGINT) AS live_refunds`;
+
+/** Sums over the live lines of fee_lines `f` (the caller's WHERE picks the visit), `u` 1 on unsettled ones. */
+export const STAY_SUMS = `SELECT CAST(count(*) AS BIGINT) AS live, CAST(coalesce(sum(t.u), 0) AS BIGINT) AS lines,
+  CAST(coalesce(sum(t.u * t.amount), 0) AS BIGINT) AS amount,
+  CAST(coalesce(sum(t.u * t.fulamt_ownpay_amt), 0) AS BIGINT) AS fulamt_ownpay_amt,
+  CAST(coalesce(sum(t.u * t.overlmt_amt), 0) AS BIGINT) AS overlmt_amt,
+  CAST(coalesce(sum(t.u * t.preselfpay_amt), 0) AS BIGINT) AS preselfpay_amt,
+  CAST(coalesce(sum(t.u * t.inscp_scp_amt), 0) AS BIGINT) AS inscp_scp_amt
+  FROM (SELECT f.amount, coalesce(f.fulamt_ownpay_amt, 0) AS fulamt_ownpay_amt, coalesce(f.overlmt_amt, 0) AS overlmt_amt,
+          coalesce(f.preselfpay_amt, 0) AS preselfpay_amt, coalesce(f.inscp_scp_amt, 0) AS inscp_scp_amt,
+          CASE WHEN ${SETTLED('f')} THEN 0 ELSE 1 END AS u
+        FROM fee_lines f WHERE f.mdtrt_id = $visit AND ${LIVE('f')}) t`;
+
+/** The live unsettled lines of a visit (settling them, withdrawing them). */
+export const UNSETTLED_OF = `FROM fee_lines f WHERE f.mdtrt_id = $visit AND ${LIVE('f')} AND NOT ${SETTLED('f')}`;
+
+/** The stay columns a VisitPatch may set, in this order. */
+export const PATCH_COLUMNS = ['state', 'med_type', 'begntime', 'ipt_no', 'endtime', 'dise_codg', 'dise_name', 'dscg_way', 'body'] as const;
+
+/** A visit's settlements with whether each is in force, oldest first. */
+export const VISIT_SETTLEMENTS = `SELECT s.*, CASE WHEN ${IN_FORCE('s')} THEN 1 ELSE 0 END AS in_force FROM settlements s WHERE s.mdtrt_id = $visit AND s.kind = 'settle' ORDER BY s.seq`;
+
+export const FILING_COLUMNS = 'trt_dcla_detl_sn, psn_no, insutype, opsp_dise_code, opsp_dise_name, begndate, enddate, cancelled';
