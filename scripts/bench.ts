@@ -5,7 +5,8 @@
  *      uses), against raw better-sqlite3 prepared statements writing exactly the rows a settlement
  *      writes, one BEGIN IMMEDIATE ... COMMIT each, same journal mode and synchronous setting;
  *  (b) the same in memory; (c) settlement latency with 10k and with 1M ledger rows;
- *  (d) replay throughput of a 10k-step scenario; (e) the card and scanner figures.
+ *  (d) replay throughput of a 10k-step scenario; (e) the card and scanner figures;
+ *  (i) long hospital stays: 2301 upload against 2204, 2304 latency at 100, 1k and 10k lines (bench-inpatient.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,12 +17,13 @@ import { runScenario, type Scenario } from '../src/replay/replay.ts';
 import { captureRows, freshLedger, rawWriter, saleRequest, type Figures } from './bench-lib.ts';
 import { runDeviceFigure } from './bench-device.ts';
 import { benchCli } from './bench-cli.ts';
+import { inpatientFigures } from './bench-inpatient.ts';
 import { startProgress } from '../src/cli/progress.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, svg: { type: 'string' } } });
 const quick = values.quick!;
 const dir = mkdtempSync(join(tmpdir(), 'medpos-bench-'));
-const progress = startProgress('bench', { total: 7 });
+const progress = startProgress('bench', { total: 8 });
 const say = (s: string) => progress.print(s);
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -194,6 +196,10 @@ try {
   progress.tick(1, '(d) replay');
   figures.replay = await replayThroughput(quick ? 2_000 : 10_000);
   say(`(d) replay: ${figures.replay.steps_per_s.toFixed(0)} steps/s over ${figures.replay.steps} steps`);
+  progress.tick(1, '(i) long stays');
+  figures.inpatient = await inpatientFigures(dir, quick);
+  figures.ipt_settle_10k_vs_1k = figures.inpatient.ipt_settle_10k_vs_1k;
+  say(`(i) stays: 2301 ${figures.inpatient.ipt_2301_lines_per_s.toFixed(0)} lines/s vs 2204 ${figures.inpatient.opt_2204_lines_per_s.toFixed(0)} lines/s; 2304 ${Object.values(figures.inpatient.settle_ms as Record<string, number>).map((v) => v.toFixed(1)).join(' / ')} ms at 100 / 1k / 10k lines, 10k vs 1k ${figures.ipt_settle_10k_vs_1k.toFixed(2)}x`);
   progress.tick(1, '(e) devices');
   Object.assign(figures, await deviceFigures());
   say(`(e) devices: ${JSON.stringify({ card: figures.card, scanner: figures.scanner })}`);
@@ -221,6 +227,10 @@ if (fuzzFailures) {
   say(`bench: ${fuzzFailures} hostile-input properties failed (see above)`);
   process.exitCode = 1;
 }
+if (figures.ipt_settle_10k_vs_1k > 12) {
+  say(`bench: 2304 at 10k lines costs ${figures.ipt_settle_10k_vs_1k.toFixed(2)}x its cost at 1k (at most 12): a per-line cost crept in`);
+  process.exitCode = 1;
+}
 for (const figure of ['card', 'scanner', 'cli'] as const) {
   if (figures[figure]?.failed) {
     say(`bench: the ${figure} figure failed: ${figures[figure].failed}`);
@@ -236,6 +246,8 @@ function table(f: Figures): string {
     ['(b) in-memory settlements/s', f.memory!.medpos_per_s.toFixed(0), f.memory!.raw_per_s.toFixed(0), f.memory!.ratio.toFixed(3)],
     [`(c) latency ms, ${f.latency!.rows_small} vs ${f.latency!.rows_large} rows`, f.latency!.ms_small.toFixed(2), f.latency!.ms_large.toFixed(2), f.latency!.growth.toFixed(2)],
     ['(d) replay steps/s', f.replay!.steps_per_s.toFixed(0), '', ''],
+    ['(i) 2301 vs 2204 lines/s (durable)', f.inpatient!.ipt_2301_lines_per_s.toFixed(0), f.inpatient!.opt_2204_lines_per_s.toFixed(0), f.inpatient!.ipt_2301_vs_2204.toFixed(2)],
+    ['(i) 2304 ms at 1k vs 10k lines', f.inpatient!.settle_ms.lines_1k.toFixed(1), f.inpatient!.settle_ms.lines_10k.toFixed(1), f.ipt_settle_10k_vs_1k.toFixed(2)],
     f.scanner?.skipped || f.scanner?.failed
       ? ['(e) scanner scans/s (pty)', f.scanner.failed ? `FAILED: ${f.scanner.failed}` : `skipped: ${f.scanner.skipped}`, '', '']
       : ['(e) scanner scans/s (pty), driver vs bare serialport', f.scanner.driver_scans_per_s.toFixed(0), f.scanner.bare_scans_per_s.toFixed(0), f.scanner.ratio.toFixed(3)],

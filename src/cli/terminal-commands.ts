@@ -7,6 +7,7 @@ import { startTerminal } from '../terminal/server.ts';
 
 interface Flags {
   db: string;
+  platform?: string;
   till?: string;
   world?: string;
   port: string;
@@ -28,6 +29,7 @@ export function registerTerminalCommands(program: Command): void {
     .command('terminal')
     .description('the cashier terminal: the page, its devices, and the transaction interface over HTTP')
     .option('--db <file|url>', 'the ledger: a SQLite file (created from --world when it does not exist) or a postgres:// URL', 'medpos.db')
+    .option('--platform <url>', "settle on the platform at this base URL (http://host:port) over HTTP, with no ledger here; needs --till and --world")
     .option('--till <file>', "the terminal's own records (sales, tenders, prices), a SQLite file (default: the --db file when that is SQLite)")
     .option('--world <dir>', 'a world directory, loaded when the database is new')
     .option('--port <n>', 'TCP port (0: any free port)', '8080')
@@ -45,6 +47,7 @@ export function registerTerminalCommands(program: Command): void {
     .action(async (f: Flags) => {
       const running = await startTerminal({
         db: f.db,
+        platform: f.platform,
         till: f.till,
         world: f.world,
         port: f.port as unknown as number,

@@ -13,24 +13,28 @@ import { initDatabase, openPlatform, UsageError } from '../app.ts';
 import { isPostgresUrl } from '../ledger/open.ts';
 import { clockFromEnv, FixedClock, localDate, type Clock } from '../core/clock.ts';
 import { decimal4, yuan as yuanSchema } from '../core/money.ts';
-import type { Institution } from '../core/world.ts';
+import { loadWorld, WorldIndex, type Institution } from '../core/world.ts';
+import type { Platform } from '../platform/platform.ts';
 import { log } from '../log.ts';
 import type { LedgerStore } from '../ledger/types.ts';
 import { loadCredentials, type Credentials } from '../platform/auth.ts';
 import { guardBrowserCalls, isLoopbackAddress, parseOrigins } from '../platform/browser-guard.ts';
 import { describeZodError } from '../platform/envelope.ts';
 import { checkBasePath, gateway, isGatewayUrl } from '../platform/gateway.ts';
-import { checkDay, dayReport, receipt } from './day.ts';
+import { checkDay, dayReport, receipt } from './flows/day.ts';
 import { Devices } from './devices.ts';
 import { errorBody, TerminalError } from './errors.ts';
 import { openTill, type TerminalStore } from './store.ts';
+import { localPlatform, RemotePlatform } from './platform-client.ts';
 import { Terminal } from './terminal.ts';
 
 export { CALL_SERVICE_PATH } from '../platform/gateway.ts';
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
 
 export const terminalOptions = z.strictObject({
-  db: z.string().min(1, 'must name a file or a URL'),
+  db: z.string().min(1, 'must name a file or a URL').default('medpos.db'),
+  /** The platform's base URL (http://host:port): settle there, over HTTP, and keep no ledger here. */
+  platform: z.url({ protocol: /^https?$/, error: 'must be the platform\'s http:// URL' }).optional(),
   /** The till's SQLite file (the terminal's own records); by default the --db file when that is SQLite. */
   till: z.string().min(1, 'must name a file').optional(),
   world: z.string().min(1).optional(),
@@ -143,18 +147,14 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
   }
   const credentials = opts.auth ? loadCredentials(opts.auth) : undefined;
   const clock: Clock = opts.tester ? new FixedClock(process.env.MEDPOS_NOW ?? nowIsoCst()) : clockFromEnv();
-  const onPostgres = isPostgresUrl(opts.db);
-  if (onPostgres && !opts.till) throw new UsageError('with a PostgreSQL --db the terminal needs --till FILE for its own records');
-  if (!onPostgres && !existsSync(opts.db)) {
-    if (!opts.world) throw new UsageError(`no database at ${opts.db}: give --world DIR to create it`);
-    await initDatabase(opts.db, opts.world, clock, false);
-  }
-  const { ledger, platform, close: closeLedger } = await openPlatform(opts.db, clock);
+  const local = opts.platform ? undefined : await openLocal(opts, clock);
   let devices: Devices | undefined;
   let till: TerminalStore | undefined;
+  const closeLedger = async () => {
+    await local?.close();
+  };
   try {
-    if (!ledger.hasWorld()) throw new UsageError(`${opts.db} holds no world: run \`medpos init --db ${opts.db} --world DIR\``);
-    const world = ledger.world();
+    const world = local ? local.ledger.world() : remoteWorld(opts);
     const insts = world.data.world.institutions;
     const inst = opts.institution
       ? world.institutions.get(opts.institution)
@@ -162,9 +162,10 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
     if (!inst) throw new UsageError(`institution ${opts.institution} is not in the world (known: ${insts.map((i) => i.fixmedins_code).join(', ')})`);
     if (!inst.designated) log.warn({ fixmedins_code: inst.fixmedins_code }, 'the institution is not designated: the platform will refuse every transaction');
     devices = await Devices.open({ reader: opts.reader, scanner: opts.scanner, scannerFeed: opts.scannerFeed, terminalId: opts.terminalId }, world.data);
-    till = openTill(opts.till ?? opts.db, ledger);
-    const terminal = new Terminal(platform, ledger, clock, devices, { institution: inst, terminalId: opts.terminalId, tester: opts.tester }, till);
-    const app = buildApp(terminal, devices, ledger, {
+    till = openTill(opts.till ?? opts.db, local?.ledger ?? null);
+    const client = local ? localPlatform(local.platform) : new RemotePlatform(opts.platform!, credentials);
+    const terminal = new Terminal(client, local?.ledger ?? null, world, clock, devices, { institution: inst, terminalId: opts.terminalId, tester: opts.tester }, till);
+    const app = buildApp(terminal, devices, local, {
       tester: opts.tester,
       credentials,
       basePath: opts.basePath?.replace(/\/+$/, ''),
@@ -172,11 +173,12 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
       host: opts.host,
     });
     await app.listen({ port: opts.port, host: opts.host });
+    const stopRecovery = terminal.startRecovery();
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     const url = `http://${host}:${port}/`;
-    log.info({ url, fixmedins_code: inst.fixmedins_code, terminal_id: opts.terminalId }, 'terminal listening');
+    log.info({ url, fixmedins_code: inst.fixmedins_code, terminal_id: opts.terminalId, platform: client.where }, 'terminal listening');
     const d = devices;
     const t = till;
     let closing: Promise<void> | undefined;
@@ -186,6 +188,7 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
       app,
       close: () =>
         (closing ??= (async () => {
+          stopRecovery();
           await app.close();
           await d.close();
           t.close();
@@ -200,6 +203,29 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
   }
 }
 
+/** The ledger and the platform in this process: the database is created from --world when it is new. */
+async function openLocal(opts: z.output<typeof terminalOptions>, clock: Clock) {
+  const onPostgres = isPostgresUrl(opts.db);
+  if (onPostgres && !opts.till) throw new UsageError('with a PostgreSQL --db the terminal needs --till FILE for its own records');
+  if (!onPostgres && !existsSync(opts.db)) {
+    if (!opts.world) throw new UsageError(`no database at ${opts.db}: give --world DIR to create it`);
+    await initDatabase(opts.db, opts.world, clock, false);
+  }
+  const opened = await openPlatform(opts.db, clock);
+  if (!opened.ledger.hasWorld()) {
+    await opened.close();
+    throw new UsageError(`${opts.db} holds no world: run \`medpos init --db ${opts.db} --world DIR\``);
+  }
+  return opened;
+}
+
+/** A terminal that settles remotely reads its catalog, persons and policy from the same world the platform was made from. */
+function remoteWorld(opts: z.output<typeof terminalOptions>): WorldIndex {
+  if (!opts.till) throw new UsageError('with --platform the terminal needs --till FILE for its own records');
+  if (!opts.world) throw new UsageError("with --platform the terminal needs --world DIR (the platform's world: its catalog and policy)");
+  return new WorldIndex(loadWorld(opts.world));
+}
+
 interface AppOptions {
   tester: boolean;
   credentials: Credentials | undefined;
@@ -208,7 +234,7 @@ interface AppOptions {
   host: string;
 }
 
-function buildApp(t: Terminal, devices: Devices, ledger: LedgerStore, o: AppOptions): FastifyInstance {
+function buildApp(t: Terminal, devices: Devices, local: { ledger: LedgerStore; platform: Platform } | undefined, o: AppOptions): FastifyInstance {
   const tester = o.tester;
   const app = Fastify({ logger: false, forceCloseConnections: true });
   guardBrowserCalls(app, { allowOrigins: o.allowOrigins, host: o.host, remoteAllowed: (url) => isGatewayUrl(url, o.basePath) });
@@ -249,6 +275,7 @@ function buildApp(t: Terminal, devices: Devices, ledger: LedgerStore, o: AppOpti
     tester,
     policy: { card_pin_required: t.world.policy.card_pin_required, ecert_ttl_s: t.world.policy.ecert_ttl_s },
     world: t.world.data.world.name,
+    platform: t.platform.where,
     clock: t.now(),
     cashier: t.cashier,
     devices: devices.view(),
@@ -269,13 +296,17 @@ function buildApp(t: Terminal, devices: Devices, ledger: LedgerStore, o: AppOpti
     return reply.code(500).send({ err_code: 'internal_error', err_msg: `the terminal could not do that: ${e.message ?? String(err)}` });
   });
 
-  // --- the transaction interface (hospital software): one envelope per body, always an envelope back
-  void app.register(gateway, {
-    call: (request: unknown) => t.platform.call(request),
-    claimNonce: (paasid: string, nonce: string, at: number) => ledger.transaction((tx) => tx.claimNonce(paasid, nonce, at)),
-    basePath: o.basePath,
-    credentials: o.credentials,
-  });
+  // --- the transaction interface (hospital software): one envelope per body, always an envelope back;
+  // a terminal that settles remotely has none (hospital software talks to the platform itself)
+  if (local) {
+    const { ledger, platform } = local;
+    void app.register(gateway, {
+      call: (request: unknown) => platform.call(request),
+      claimNonce: (paasid: string, nonce: string, at: number) => ledger.transaction((tx) => tx.claimNonce(paasid, nonce, at)),
+      basePath: o.basePath,
+      credentials: o.credentials,
+    });
+  }
 
   // --- the page
   app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html));

@@ -46,6 +46,17 @@ CREATE TABLE IF NOT EXISTS terminal_prices (
   fixmedins_code TEXT NOT NULL, hilist_code TEXT NOT NULL, pric INTEGER NOT NULL,
   PRIMARY KEY (fixmedins_code, hilist_code)
 );
+-- a platform request sent and not yet answered (a settlement, a cancellation): resent with its msgid
+CREATE TABLE IF NOT EXISTS terminal_pending (
+  purpose TEXT PRIMARY KEY,
+  msgid TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  draft TEXT,
+  created TEXT NOT NULL
+);
+-- the platform's setlinfo of each settlement the terminal made, for its receipt
+CREATE TABLE IF NOT EXISTS terminal_setlinfo (setl_id TEXT PRIMARY KEY, setlinfo TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS terminal_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
 export type Tender = 'cash' | 'bank' | 'mobile';
@@ -98,13 +109,31 @@ export interface SaleRecord {
   lines: SaleLineRecord[];
 }
 
+/** What the till knows of a sale before the platform answers: the rest comes from the setlinfo. */
+export type SaleDraft = Omit<SaleRecord, 'setl_id' | 'setl_date' | 'setl_time' | 'medfee_sumamt' | 'fund_pay_sumamt' | 'acct_pay' | 'acct_mulaid_pay' | 'psn_cash_pay' | 'mdtrt_id' | 'clr_type' | 'tendered' | 'change_amt'> & {
+  /** Known before (a cancellation's), or the settlement's. */
+  mdtrt_id: string | null;
+  clr_type: string | null;
+  /** Cash tendered; null: the cash part exactly (bank, mobile, a refund). */
+  tendered: Fen | null;
+};
+
+export interface Pending {
+  purpose: string;
+  msgid: string;
+  envelope: unknown;
+  draft: SaleDraft | null;
+}
+type PendingRow = { purpose: string; msgid: string; envelope: string; draft: string | null };
+const decodePending = (r: PendingRow): Pending => ({ purpose: r.purpose, msgid: r.msgid, envelope: JSON.parse(r.envelope) as unknown, draft: r.draft ? (JSON.parse(r.draft) as SaleDraft) : null });
+
 type Row = Omit<SaleRecord, 'cert' | 'lines'> & { cert: string; lines: string; printed: number };
 
 /** Runs a write of the till; sharing the ledger's SQLite connection, it waits for the ledger's transaction in progress. */
 type WriteGate = <T>(fn: () => T) => Promise<T>;
 
 /** The till at `path`: the ledger's own connection when it is the ledger's SQLite file, else a connection of its own. */
-export function openTill(path: string, ledger: LedgerStore): TerminalStore {
+export function openTill(path: string, ledger: LedgerStore | null): TerminalStore {
   if (ledger instanceof SqliteLedger && ledger.location !== ':memory:' && resolve(ledger.location) === resolve(path)) {
     // one connection: a second one would wait, blocking the one thread, for a write lock the ledger holds across an await
     return new TerminalStore(ledger.db, (fn) => ledger.exclusive(fn), false);
@@ -129,19 +158,72 @@ export class TerminalStore {
     if (this.ownsDb && this.db.open) this.db.close();
   }
 
-  addSale(r: SaleRecord): Promise<void> {
+  /**
+   * A sale (or cancellation) the platform answered: its record, the setlinfo its receipt shows, and
+   * the end of its pending request, in one till transaction: a crash leaves all three or none.
+   */
+  addSale(r: SaleRecord, setlinfo?: unknown, pendingPurpose?: string): Promise<void> {
+    return this.write(() => {
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO terminal_sales (setl_id, kind, init_setl_id, fixmedins_code, terminal_id, opter_no, opter_name, sign_no, mdtrt_id,
+               psn_no, insutype, clr_type, setl_date, setl_time, medfee_sumamt, fund_pay_sumamt, acct_pay, acct_mulaid_pay, psn_cash_pay,
+               tender, tendered, change_amt, cert, lines)
+             VALUES (@setl_id, @kind, @init_setl_id, @fixmedins_code, @terminal_id, @opter_no, @opter_name, @sign_no, @mdtrt_id,
+               @psn_no, @insutype, @clr_type, @setl_date, @setl_time, @medfee_sumamt, @fund_pay_sumamt, @acct_pay, @acct_mulaid_pay, @psn_cash_pay,
+               @tender, @tendered, @change_amt, @cert, @lines)`,
+          )
+          .run({ ...r, cert: JSON.stringify(r.cert), lines: JSON.stringify(r.lines) });
+        if (setlinfo !== undefined) this.db.prepare('INSERT OR REPLACE INTO terminal_setlinfo (setl_id, setlinfo) VALUES (?, ?)').run(r.setl_id, JSON.stringify(setlinfo));
+        if (pendingPurpose) this.db.prepare('DELETE FROM terminal_pending WHERE purpose = ?').run(pendingPurpose);
+      })();
+    });
+  }
+
+  /** Keeps a request before it is sent: when its answer never comes, the same msgid is sent again. */
+  holdPending(purpose: string, msgid: string, envelope: unknown, draft: SaleDraft | null): Promise<void> {
     return this.write(() => {
       this.db
-        .prepare(
-          `INSERT INTO terminal_sales (setl_id, kind, init_setl_id, fixmedins_code, terminal_id, opter_no, opter_name, sign_no, mdtrt_id,
-             psn_no, insutype, clr_type, setl_date, setl_time, medfee_sumamt, fund_pay_sumamt, acct_pay, acct_mulaid_pay, psn_cash_pay,
-             tender, tendered, change_amt, cert, lines)
-           VALUES (@setl_id, @kind, @init_setl_id, @fixmedins_code, @terminal_id, @opter_no, @opter_name, @sign_no, @mdtrt_id,
-             @psn_no, @insutype, @clr_type, @setl_date, @setl_time, @medfee_sumamt, @fund_pay_sumamt, @acct_pay, @acct_mulaid_pay, @psn_cash_pay,
-             @tender, @tendered, @change_amt, @cert, @lines)`,
-        )
-        .run({ ...r, cert: JSON.stringify(r.cert), lines: JSON.stringify(r.lines) });
+        .prepare('INSERT OR REPLACE INTO terminal_pending (purpose, msgid, envelope, draft, created) VALUES (?, ?, ?, ?, ?)')
+        .run(purpose, msgid, JSON.stringify(envelope), draft ? JSON.stringify(draft) : null, new Date().toISOString());
     });
+  }
+
+  pending(purpose: string): Pending | undefined {
+    const row = this.db.prepare('SELECT purpose, msgid, envelope, draft FROM terminal_pending WHERE purpose = ?').get(purpose) as PendingRow | undefined;
+    return row ? decodePending(row) : undefined;
+  }
+
+  /** Every request still pending, oldest first (left by a terminal that stopped before its answer came). */
+  allPending(): Pending[] {
+    return (this.db.prepare('SELECT purpose, msgid, envelope, draft FROM terminal_pending ORDER BY created').all() as PendingRow[]).map(decodePending);
+  }
+
+  /** The platform answered (settled or refused): nothing is left to resend. */
+  clearPending(purpose: string): Promise<void> {
+    return this.write(() => {
+      this.db.prepare('DELETE FROM terminal_pending WHERE purpose = ?').run(purpose);
+    });
+  }
+
+  /** The next number of a till sequence (outpatient numbers, return batches). */
+  nextSeq(name: string): Promise<number> {
+    return this.write(() => {
+      this.db.prepare('INSERT INTO terminal_seq (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1').run(name);
+      return (this.db.prepare('SELECT value FROM terminal_seq WHERE name = ?').get(name) as { value: number }).value;
+    });
+  }
+
+  setlinfo(setlId: string): Record<string, unknown> | undefined {
+    const row = this.db.prepare('SELECT setlinfo FROM terminal_setlinfo WHERE setl_id = ?').get(setlId) as { setlinfo: string } | undefined;
+    return row ? (JSON.parse(row.setlinfo) as Record<string, unknown>) : undefined;
+  }
+
+  /** The till's cancellation of a settlement, if any. */
+  cancellationOf(setlId: string): SaleRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM terminal_sales WHERE kind = 'cancel' AND init_setl_id = ?").get(setlId) as Row | undefined;
+    return row ? decode(row) : undefined;
   }
 
   sale(setlId: string): (SaleRecord & { printed: number }) | undefined {

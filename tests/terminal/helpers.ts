@@ -40,7 +40,22 @@ const children = new Set<ChildProcess>();
 export async function startTerminal(args: string[] = [], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<TerminalChild> {
   const dir = mkdtempSync(join(tmpdir(), 'medpos-terminal-'));
   const db = join(dir, 'terminal.db');
-  const proc = spawn(process.execPath, [BIN, 'terminal', '--db', db, '--world', DEMO, '--port', '0', ...args], {
+  const child = await spawnMedpos(['terminal', '--db', db, '--world', DEMO, '--port', '0', ...args], env, timeoutMs);
+  return {
+    ...child,
+    db,
+    stop: async () => {
+      await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type MedposChild = Omit<TerminalChild, 'db'>;
+
+/** Starts a medpos command that prints its URL once listening (at MEDPOS_NOW, logs at warn); resolves with the URL. */
+export async function spawnMedpos(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<MedposChild> {
+  const proc = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, MEDPOS_NOW: NOW, MEDPOS_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,7 +66,7 @@ export async function startTerminal(args: string[] = [], env: NodeJS.ProcessEnv 
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<void>((res) => proc.once('close', () => res()));
   const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`the terminal printed no URL within ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
+    const timer = setTimeout(() => rej(new Error(`medpos printed no URL within ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
     proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       const m = /^(http:\/\/\S+)\n/m.exec(out);
@@ -62,12 +77,11 @@ export async function startTerminal(args: string[] = [], env: NodeJS.ProcessEnv 
     });
     proc.once('close', (code) => {
       clearTimeout(timer);
-      rej(new Error(`the terminal exited (${code}) before printing its URL; stderr: ${err}`));
+      rej(new Error(`medpos exited (${code}) before printing its URL; stderr: ${err}`));
     });
   });
   return {
     url,
-    db,
     proc,
     stderr: () => err,
     stop: async () => {
@@ -78,7 +92,6 @@ export async function startTerminal(args: string[] = [], env: NodeJS.ProcessEnv 
         clearTimeout(kill);
       }
       children.delete(proc);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

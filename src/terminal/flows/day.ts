@@ -5,9 +5,11 @@
  * platform says whether it agrees. The day's list and its chart come from the platform's records
  * of this institution, so settlements made by hospital software over HTTP show too.
  */
-import { maskId, maskName } from '../core/mask.ts';
-import type { Fen } from '../core/money.ts';
-import { INSUTYPE_NAMES, yuan, type Terminal } from './terminal.ts';
+import { maskId, maskName } from '../../core/mask.ts';
+import type { Fen } from '../../core/money.ts';
+import { INSUTYPE_NAMES, fen, yuan } from '../model.ts';
+import type { SaleRecord } from '../store.ts';
+import type { Terminal } from '../terminal.ts';
 
 interface Sums {
   count: number;
@@ -60,7 +62,8 @@ export async function dayReport(t: Terminal, date: string) {
     else c.cancellations += 1;
   }
   const mine = new Map(sales.map((s) => [s.setl_id, s]));
-  const records = await t.ledger.transaction((tx) => tx.recordsForReconciliation({ fixmedins_code: code, from: date, to: date }));
+  // beside its ledger the terminal lists every record of the day (hospital software's too); remotely, its own
+  const records = t.ledger ? await t.ledger.transaction((tx) => tx.recordsForReconciliation({ fixmedins_code: code, from: date, to: date })) : sales.map((s) => tillRecord(t, s));
   const chart = { fund: 0, acct: 0, cash: 0, hours: new Map<string, { fund: Fen; acct: Fen; cash: Fen }>() };
   for (const r of records) {
     chart.fund += r.fund_pay_sumamt;
@@ -145,9 +148,18 @@ export async function checkDay(t: Terminal, date: string) {
 
 /** A receipt: the platform's settlement record and the terminal's own (tender, lines). */
 export async function receipt(t: Terminal, setlId: string) {
-  const { rec, undone } = await t.ledger.transaction(async (tx) => ({ rec: await tx.settlement(setlId), undone: await tx.undoneBy(setlId) }));
-  if (!rec || rec.fixmedins_code !== t.institution.fixmedins_code) return undefined;
   const sale = t.store.sale(setlId);
+  let rec: Omit<ReturnType<typeof tillRecord>, 'in_force'> | undefined;
+  let undone: { setl_id: string } | undefined;
+  if (sale && t.store.setlinfo(setlId)) {
+    rec = tillRecord(t, sale);
+    undone = t.store.cancellationOf(setlId);
+  } else if (t.ledger) {
+    const found = await t.ledger.transaction(async (tx) => ({ rec: await tx.settlement(setlId), undone: await tx.undoneBy(setlId) }));
+    rec = found.rec;
+    undone = found.undone;
+  }
+  if (!rec || rec.fixmedins_code !== t.institution.fixmedins_code) return undefined;
   const person = t.world.persons.get(rec.psn_no);
   return {
     setl_id: rec.setl_id,
@@ -189,5 +201,34 @@ export async function receipt(t: Terminal, setlId: string) {
     tendered: sale ? yuan(sale.tendered) : null,
     change: sale ? yuan(sale.change_amt) : null,
     printed: sale?.printed ?? 0,
+  };
+}
+
+/** A settlement record as the till knows it: the sale and the platform's setlinfo kept with it. */
+function tillRecord(t: Terminal, sale: SaleRecord) {
+  const info = t.store.setlinfo(sale.setl_id) ?? {};
+  const f = (k: string) => fen(info[k]);
+  return {
+    setl_id: sale.setl_id,
+    kind: sale.kind as string,
+    init_setl_id: sale.init_setl_id,
+    in_force: sale.kind === 'settle' && !t.store.cancellationOf(sale.setl_id) ? 1 : 0,
+    fixmedins_code: sale.fixmedins_code,
+    setl_time: sale.setl_time,
+    mdtrt_id: sale.mdtrt_id,
+    psn_no: sale.psn_no,
+    insutype: sale.insutype,
+    clr_type: sale.clr_type,
+    med_type: String(info.med_type ?? ''),
+    mdtrt_cert_type: String(info.mdtrt_cert_type ?? sale.cert.mdtrt_cert_type),
+    medfee_sumamt: sale.medfee_sumamt,
+    fund_pay_sumamt: sale.fund_pay_sumamt,
+    acct_pay: sale.acct_pay,
+    acct_mulaid_pay: sale.acct_mulaid_pay,
+    psn_cash_pay: sale.psn_cash_pay,
+    fulamt_ownpay_amt: f('fulamt_ownpay_amt'),
+    overlmt_selfpay: f('overlmt_selfpay'),
+    preselfpay_amt: f('preselfpay_amt'),
+    balc: f('balc'),
   };
 }
