@@ -2,6 +2,9 @@
  * Chronic and special outpatient diseases through the platform (inpatient.md section 7): filings
  * (2503, 2504, 5301) and med_type 14 priced by the disease's own deductible, ratio and cap.
  */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envelope, freshPlatform, WORLDS } from '../helpers.ts';
 import type { SqliteLedger } from '../../src/ledger/sqlite.ts';
@@ -172,6 +175,16 @@ describe('filings: 2503, 2504, 5301', () => {
     expect((await ok(platform, '5301', LV2, { data: { psn_no: CAO.psn_no } })).feedetail.map((f: { trt_dcla_detl_sn: string }) => f.trt_dcla_detl_sn)).toEqual(['MT440300000024']);
     // a cancelled filing no longer overlaps
     await ok(platform, '2503', LV2, file(CAO.psn_no, '390', 'M01600', '2026-12-01', '2026-12-31'));
+  });
+
+  it("5301 names a world filing given without a name by the policy's name of the disease", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medpos-filing-'));
+    cpSync(WORLDS.demo, dir, { recursive: true });
+    const persons = JSON.parse(readFileSync(join(dir, 'persons.json'), 'utf8')) as { chronic?: { opsp_dise_name?: string }[] }[];
+    for (const p of persons) for (const f of p.chronic ?? []) delete f.opsp_dise_name;
+    writeFileSync(join(dir, 'persons.json'), JSON.stringify(persons));
+    const { platform } = await freshPlatform(dir);
+    expect((await ok(platform, '5301', LV2, { data: { psn_no: CAO.psn_no } })).feedetail).toMatchObject([{ trt_dcla_detl_sn: 'MT440300000024', opsp_dise_name: '高血压' }]);
   });
 
   it('a revoked filing ends med_type 14 and 2001 says so', async () => {

@@ -20,8 +20,10 @@ export async function filingsOf(ctx: Ctx, psnNo: string): Promise<FilingFacts[]>
   return (await ctx.ledger.filings(psnNo)).map((f) => ({ ...f, cancelled: f.cancelled === 1 }));
 }
 
-function filingRow(f: FilingFacts) {
-  return { trt_dcla_detl_sn: f.trt_dcla_detl_sn, insutype: f.insutype, opsp_dise_code: f.opsp_dise_code, opsp_dise_name: f.opsp_dise_name ?? '', begndate: f.begndate, enddate: f.enddate };
+/** A filing as 5301 lists it; a world filing without a name takes the policy's name of the disease. */
+function filingRow(ctx: Ctx, f: FilingFacts) {
+  const opsp_dise_name = f.opsp_dise_name ?? ctx.world.chronicPolicy(f.insutype)?.[f.opsp_dise_code]?.opsp_dise_name ?? '';
+  return { trt_dcla_detl_sn: f.trt_dcla_detl_sn, insutype: f.insutype, opsp_dise_code: f.opsp_dise_code, opsp_dise_name, begndate: f.begndate, enddate: f.enddate };
 }
 
 export const CHRONIC = {
@@ -46,6 +48,6 @@ export const CHRONIC = {
   }),
   '5301': tx('5301', async (ctx, input) => {
     namedPerson(ctx, input.data.psn_no);
-    return { feedetail: (await filingsOf(ctx, input.data.psn_no)).filter((f) => !f.cancelled).map(filingRow) };
+    return { feedetail: (await filingsOf(ctx, input.data.psn_no)).filter((f) => !f.cancelled).map((f) => filingRow(ctx, f)) };
   }),
 } satisfies Chain;
