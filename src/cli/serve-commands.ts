@@ -16,6 +16,7 @@ interface Flags {
   insecure?: boolean;
   basePath?: string;
   allowOrigin: string[];
+  pool: string;
 }
 
 export function registerServeCommands(program: Command): void {
@@ -30,6 +31,7 @@ export function registerServeCommands(program: Command): void {
     .option('--insecure', 'listen on a non-loopback address without --auth (unsigned gateway requests)')
     .option('--base-path <path>', 'answer the gateway at this path too (and at PATH/{infno})')
     .option('--allow-origin <origin>', 'a browser origin allowed to call medpos (repeatable, or a comma list)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--pool <n>', 'PostgreSQL connections this server holds', '16')
     .action(async (f: Flags) => {
       const running = await startServer({
         db: dbPath(f.db),
@@ -40,6 +42,7 @@ export function registerServeCommands(program: Command): void {
         insecure: f.insecure === true,
         basePath: f.basePath,
         allowOrigin: f.allowOrigin,
+        pool: f.pool as unknown as number,
       });
       process.stdout.write(`${running.url}\n`);
       await new Promise<void>((resolve) => {

@@ -34,6 +34,8 @@ export const serveOptions = z.strictObject({
     })
     .optional(),
   allowOrigin: z.array(z.string().max(300)).max(100).default([]),
+  /** PostgreSQL connections this server holds (the database's max_connections is shared by every server). */
+  pool: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(500).default(16),
 });
 export type ServeOptions = z.input<typeof serveOptions>;
 
@@ -46,13 +48,13 @@ export interface RunningServer {
 }
 
 /** The ledger at `db`, holding a world: loaded from `world` when the database holds none. */
-async function openWithWorld(db: string, world: string | undefined): Promise<LedgerStore> {
+async function openWithWorld(db: string, world: string | undefined, poolSize: number): Promise<LedgerStore> {
   const clock = clockFromEnv();
   if (!isPostgresUrl(db) && !existsSync(db)) {
     if (!world) throw new UsageError(`no database at ${db}: give --world DIR to create it`);
     await initDatabase(db, world, clock, false);
   }
-  let ledger = await openLedger(db);
+  let ledger = await openLedger(db, { poolSize });
   if (ledger.hasWorld()) return ledger;
   await ledger.close();
   if (!world) throw new UsageError(`${db.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1@')} holds no world: give --world DIR to load one`);
@@ -62,7 +64,7 @@ async function openWithWorld(db: string, world: string | undefined): Promise<Led
     // another server sharing the database loaded it first: use that one
     if (!/already holds a world/.test((err as Error).message)) throw err;
   }
-  ledger = await openLedger(db);
+  ledger = await openLedger(db, { poolSize });
   if (!ledger.hasWorld()) {
     await ledger.close();
     throw new Error(`${ledger.location} holds no world after loading it`);
@@ -79,7 +81,7 @@ export async function startServer(input: ServeOptions): Promise<RunningServer> {
   const exposed = exposedBindProblem(opts.host, opts.auth, opts.insecure);
   if (exposed) throw new UsageError(exposed);
   const credentials = opts.auth ? loadCredentials(opts.auth) : undefined;
-  const ledger = await openWithWorld(opts.db, opts.world);
+  const ledger = await openWithWorld(opts.db, opts.world, opts.pool);
   try {
     const platform = createPlatform(ledger, clockFromEnv());
     // 'idle': keep-alive connections with nothing in flight close at once; answers in flight are sent first
