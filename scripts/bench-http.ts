@@ -150,7 +150,9 @@ export async function benchHttp(opts: { quick: boolean; say: (s: string) => void
       raw_pg: { url: raw.url, body: (client: number, i: number) => JSON.stringify({ msgid: `R${round}-${client}-${i}`, psn_no: world.persons[(client * 31 + i) % PERSONS]!.psn_no }) },
     };
     const curves: Record<keyof typeof targets, Level[]> = { sqlite: [], pg: [], raw_pg: [] };
-    for (const clients of LEVELS) {
+    // MEDPOS_BENCH_LEVELS=1,16 narrows a profiling run; the ratios need 1 and 16
+    const levels = process.env.MEDPOS_BENCH_LEVELS ? process.env.MEDPOS_BENCH_LEVELS.split(',').map(Number) : LEVELS;
+    for (const clients of levels) {
       // pg and its baseline side by side at each level, so that both meet the same disk and the same neighbours
       for (const name of ['pg', 'raw_pg', 'sqlite'] as const) {
         const t = targets[name];
@@ -163,7 +165,7 @@ export async function benchHttp(opts: { quick: boolean; say: (s: string) => void
         opts.say(`(g) ${name} at ${clients} clients: ${level.per_s.toFixed(0)}/s, p50 ${level.p50_ms.toFixed(1)} ms, p99 ${level.p99_ms.toFixed(1)} ms`);
       }
     }
-    const at = (name: keyof typeof curves, n: number) => curves[name].find((l) => l.clients === n)!.per_s;
+    const at = (name: keyof typeof curves, n: number) => curves[name].find((l) => l.clients === n)?.per_s ?? Number.NaN;
     return {
       pool: POOL,
       persons: PERSONS,
