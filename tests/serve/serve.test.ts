@@ -158,6 +158,25 @@ describe.skipIf(!withPg)('medpos serve on PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('seals each record into the hash chain within a second of its commit; `medpos call` seals before it returns', async () => {
+    const { db, name } = await newDatabase();
+    const server = await startServe(['--db', db, '--world', 'fixtures/worlds/demo', '--auth', auth]);
+    const unsealed = async () => Number((await cluster.asSuperuser<{ n: string }>(name, 'SELECT count(*) AS n FROM settlements WHERE hash IS NULL'))[0]!.n);
+    try {
+      const [psn, certno] = LONERS[1]!;
+      expect((await send(server.url, drugSale('SEAL-1', psn, certno)))!.json).toMatchObject({ infcode: 0 });
+      await sleep(1500); // the bound is 1 s after commit; the margin is for a busy machine, not a speed claim
+      expect(await unsealed()).toBe(0);
+      expect(await countOf(name, 'settlements')).toBe(1);
+      const call = spawnSync(process.execPath, ['bin/medpos.js', 'call', '2102', '--db', db], { input: JSON.stringify(drugSale('SEAL-2', psn, certno)), encoding: 'utf8', env: { ...process.env, MEDPOS_NOW: '2026-11-20T10:00:00+08:00' } });
+      expect(JSON.parse(call.stdout)).toMatchObject({ infcode: 0 });
+      expect(await unsealed()).toBe(0);
+    } finally {
+      await server.stop();
+    }
+    expect(auditVerify(db)).toMatchObject({ ok: true, records: 2 });
+  }, 60_000);
+
   it('(a) killed with SIGKILL mid-traffic and restarted: every unanswered msgid re-sent is applied once; balances and the chain hold', async () => {
     const { db, name } = await newDatabase();
     let server: ServeProcess = await startServe(['--db', db, '--world', 'fixtures/worlds/demo', '--auth', auth]);
