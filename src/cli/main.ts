@@ -21,6 +21,7 @@ const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
   scanner: async () => (await import('./scanner-commands.ts')).registerScannerCommands,
   card: async () => (await import('./card-commands.ts')).registerCardCommands,
   terminal: async () => (await import('./terminal-commands.ts')).registerTerminalCommands,
+  schema: async () => (await import('./schema-commands.ts')).registerSchemaCommands,
 };
 
 /** Every command, in the order of the help listing. */
@@ -30,6 +31,7 @@ async function allRegisters(): Promise<Register[]> {
     (await import('./scanner-commands.ts')).registerScannerCommands,
     (await import('./card-commands.ts')).registerCardCommands,
     (await import('./terminal-commands.ts')).registerTerminalCommands,
+    (await import('./schema-commands.ts')).registerSchemaCommands,
   ];
 }
 

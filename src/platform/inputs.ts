@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { Refusal } from '../core/settle.ts';
-import { wireCount, wireDecimal4 as decimal4, wireNonNegativeYuan as nonNegativeYuan, wireYuan as yuan } from '../core/money.ts';
+import { wireCount, wireNumberBounds, wireDecimal4 as decimal4, wireNonNegativeYuan as nonNegativeYuan, wireYuan as yuan } from '../core/money.ts';
 import { describeZodError } from './envelope.ts';
 
 export const MAX_LINES = 1000;
@@ -36,6 +36,14 @@ const dateOrTime = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d{1,3})?)?$/, 'must be yyyy-MM-dd, yyyy-MM-dd HH:mm:ss or yyyy-MM-ddTHH:mm:ss')
   .overwrite((s) => s.slice(0, 10));
+/**
+ * A whole count within bounds the check cannot give the JSON Schema by itself: the refinement holds in
+ * zod, and `pattern` (the string form) with the number bounds says the same in the generated schema.
+ */
+const count = (min: number, max: number, message: string, pattern: string) =>
+  wireCount
+    .refine((n) => n >= min && n <= max, message)
+    .meta({ anyOf: [{ type: 'number', ...wireNumberBounds(1, min, max) }, { type: 'string', pattern }] });
 const lines = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'must have at least one line').max(MAX_LINES, `must have at most ${MAX_LINES} lines`);
 
 const feeLine = {
@@ -73,8 +81,8 @@ export const inputs = {
         hilist_code: opt(50),
         hilist_name: opt(200),
         insu_admdvs: opt(6),
-        page_num: blankable(wireCount.refine((n) => n >= 1, 'must be at least 1')),
-        page_size: blankable(wireCount.refine((n) => n >= 1 && n <= 1000, 'must be from 1 to 1000')),
+        page_num: blankable(count(1, 1e9, 'must be at least 1', '^(?=\\d{1,9}(\\.0*)?$)0*[1-9]\\d*(\\.0*)?$')),
+        page_size: blankable(count(1, 1000, 'must be from 1 to 1000', '^(?=\\d{1,9}(\\.0*)?$)0*(1000|[1-9]\\d{0,2})(\\.0*)?$')),
       })
       .optional(),
   }),
@@ -135,7 +143,7 @@ export const inputs = {
       medfee_sumamt: yuan,
       fund_pay_sumamt: yuan,
       acct_pay: yuan,
-      fixmedins_setl_cnt: wireCount.refine((n) => n >= 0, 'must not be negative'),
+      fixmedins_setl_cnt: count(0, 1e9, 'must not be negative', '^(-(?=0+(\\.0*)?$))?\\d{1,9}(\\.0*)?$'),
       refd_setl_flag: blankable(flag),
       REFD_SETL_FLAG: blankable(flag),
     }),

@@ -20,6 +20,7 @@ import { loadCredentials, type Credentials } from '../platform/auth.ts';
 import { guardBrowserCalls, isLoopbackAddress, parseOrigins } from '../platform/browser-guard.ts';
 import { describeZodError } from '../platform/envelope.ts';
 import { checkBasePath, gateway, isGatewayUrl } from '../platform/gateway.ts';
+import { openapi } from '../platform/openapi.ts';
 import { checkDay, dayReport, receipt } from './day.ts';
 import { Devices } from './devices.ts';
 import { errorBody, TerminalError } from './errors.ts';
@@ -276,6 +277,7 @@ function buildApp(t: Terminal, devices: Devices, ledger: LedgerStore, o: AppOpti
     basePath: o.basePath,
     credentials: o.credentials,
   });
+  void app.register(openapi, { basePath: o.basePath });
 
   // --- the page
   app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html));
