@@ -24,6 +24,7 @@ import { openapi } from '../platform/openapi.ts';
 import { checkDay, dayReport, receipt } from './day.ts';
 import { Devices } from './devices.ts';
 import { errorBody, TerminalError } from './errors.ts';
+import { readerService } from './reader-service.ts';
 import { openTill, type TerminalStore } from './store.ts';
 import { Terminal } from './terminal.ts';
 
@@ -278,6 +279,7 @@ function buildApp(t: Terminal, devices: Devices, ledger: LedgerStore, o: AppOpti
     credentials: o.credentials,
   });
   void app.register(openapi, { basePath: o.basePath });
+  void app.register(readerService, { devices, pinRequired: t.world.policy.card_pin_required, checkoutHoldsCard: () => t.holdsCard() });
 
   // --- the page
   app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html));

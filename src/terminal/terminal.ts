@@ -289,6 +289,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     this.emit('checkout', this.view());
   }
 
+  /** Does the open checkout own the card in the reader (its patient was identified by that card, still in)? */
+  holdsCard(): boolean {
+    const card = this.co?.state === 'open' ? this.co.patient?.card : null;
+    return !!card && this.devices.cardPresent(card.reader, card.seq);
+  }
+
   private current(): Checkout {
     if (!this.co || this.co.state !== 'open') throw new TerminalError('no_checkout', '没有进行中的结算单：请点“新结算” (start a checkout first)', 409);
     return this.co;
