@@ -65,7 +65,7 @@ describe('the npm package', { timeout: 300_000 }, () => {
     expect(help.stdout).toContain('call [options] <infno>');
     const init = spawnSync(bin, ['init', '--db', 'x.db', '--world', join(installed, 'fixtures/worlds/demo')], { cwd: elsewhere, env, encoding: 'utf8' });
     expect(init.status, init.stderr).toBe(0);
-    expect(JSON.parse(init.stdout)).toMatchObject({ persons: 19 });
+    expect(JSON.parse(init.stdout)).toMatchObject({ persons: 25 });
     const input = JSON.stringify({ data: { mdtrt_cert_type: '02', mdtrt_cert_no: '44030619900218071X', psn_cert_type: '01', certno: '44030619900218071X' } });
     const call = spawnSync(bin, ['call', '1101', '--db', 'x.db'], { cwd: elsewhere, env, encoding: 'utf8', input });
     expect(call.status, call.stderr).toBe(0);

@@ -25,7 +25,7 @@ describe('medpos schema', () => {
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    const validate = new Ajv2020.default({ strict: false, unicode: false, multipleOfPrecision: 9 }).compile(schema);
+    const validate = new Ajv2020.default({ strict: false, multipleOfPrecision: 9 }).compile(schema);
     const sent = scenarioInputs().filter((s) => s.infno === '2207');
     expect(sent.length).toBeGreaterThan(0);
     for (const s of sent) expect(validate(s.input), JSON.stringify(validate.errors)).toBe(wireSchema('2206').safeParse(s.input).success);

@@ -16,9 +16,8 @@ import { openApiDocument } from '../../src/platform/openapi.ts';
 import { runScenario, scenarioFiles, scenarioSchema } from '../../src/replay/replay.ts';
 import { mutate, scenarioInputs } from '../fuzz/hostile.ts';
 
-// unicode: false: string lengths in UTF-16 units, as zod (and JavaScript) count them
 // multipleOfPrecision: 0.29 is a multiple of 0.01 as the decimal it is written as, not as its binary float
-const ajv = new Ajv2020.default({ strict: false, unicode: false, multipleOfPrecision: 9, allErrors: false });
+const ajv = new Ajv2020.default({ strict: false, multipleOfPrecision: 9, allErrors: false });
 const validators = new Map(transactionList().map((t) => [t.infno, ajv.compile(inputJsonSchema(t.infno as never))]));
 
 /** Same verdict from the JSON Schema and from zod, on the value as it travels (JSON). */

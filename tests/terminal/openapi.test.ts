@@ -18,7 +18,7 @@ describe('terminal /openapi.json', { timeout: 60_000 }, () => {
       expect(doc.paths).toHaveProperty(['/fsi/api/rsfComIfsService/callService']);
       expect(doc.paths).toHaveProperty(['/his/call/2207']);
       for (const infno of Object.keys(INPUT_OF)) expect(doc.components.schemas).toHaveProperty(`output_${infno}`);
-      const ajv = new Ajv2020.default({ strict: false, unicode: false, multipleOfPrecision: 9 });
+      const ajv = new Ajv2020.default({ strict: false, multipleOfPrecision: 9 });
       for (const [name, schema] of Object.entries(doc.components.schemas)) ajv.addSchema(schema, `#/components/schemas/${name}`);
       const request = ajv.getSchema('#/components/schemas/request_9001')!;
       const env = { infno: '9001', msgid: 'P440300000012026112010000001', fixmedins_code: 'P44030000001', input: { signIn: { opter_no: 'C01' } } };
