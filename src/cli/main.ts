@@ -22,6 +22,7 @@ const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
   card: async () => (await import('./card-commands.ts')).registerCardCommands,
   terminal: async () => (await import('./terminal-commands.ts')).registerTerminalCommands,
   serve: async () => (await import('./serve-commands.ts')).registerServeCommands,
+  schema: async () => (await import('./schema-commands.ts')).registerSchemaCommands,
 };
 
 /** Every command, in the order of the help listing. */
@@ -32,6 +33,7 @@ async function allRegisters(): Promise<Register[]> {
     (await import('./card-commands.ts')).registerCardCommands,
     (await import('./terminal-commands.ts')).registerTerminalCommands,
     (await import('./serve-commands.ts')).registerServeCommands,
+    (await import('./schema-commands.ts')).registerSchemaCommands,
   ];
 }
 

@@ -7,6 +7,7 @@ import type { LedgerStore } from '../ledger/types.ts';
 import type { Credentials } from './auth.ts';
 import { guardBrowserCalls, isLoopbackAddress } from './browser-guard.ts';
 import { gateway, isGatewayUrl } from './gateway.ts';
+import { openapi } from './openapi.ts';
 import type { Platform } from './platform.ts';
 
 /** Is this listen address reachable from this machine only? */
@@ -42,4 +43,5 @@ export function mountGateway(app: FastifyInstance, o: MountOptions): void {
     basePath: o.basePath,
     credentials: o.credentials,
   });
+  void app.register(openapi, { basePath: o.basePath });
 }

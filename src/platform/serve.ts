@@ -86,7 +86,7 @@ export async function startServer(input: ServeOptions): Promise<RunningServer> {
     const platform = createPlatform(ledger, clockFromEnv());
     // 'idle': keep-alive connections with nothing in flight close at once; answers in flight are sent first
     const app = Fastify({ logger: false, forceCloseConnections: 'idle' });
-    mountGateway(app, { platform, ledger, credentials, basePath: opts.basePath?.replace(/\/+$/, ''), allowOrigins: origins.origins, host: opts.host, remotePaths: [HEALTH_PATH] });
+    mountGateway(app, { platform, ledger, credentials, basePath: opts.basePath?.replace(/\/+$/, ''), allowOrigins: origins.origins, host: opts.host, remotePaths: [HEALTH_PATH, '/openapi.json'] });
     app.get(HEALTH_PATH, async (_req, reply) => {
       try {
         await ledger.transaction((tx) => tx.meta('schema_version'));

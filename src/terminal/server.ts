@@ -25,6 +25,7 @@ import { guardBrowserCalls, parseOrigins } from '../platform/browser-guard.ts';
 import { checkDay, dayReport, receipt } from './flows/day.ts';
 import { Devices } from './devices.ts';
 import { errorBody, TerminalError } from './errors.ts';
+import { readerService } from './reader-service.ts';
 import { openTill, type TerminalStore } from './store.ts';
 import { localPlatform, RemotePlatform } from './platform-client.ts';
 import { Terminal } from './terminal.ts';
@@ -297,6 +298,8 @@ function buildApp(t: Terminal, devices: Devices, local: { ledger: LedgerStore; p
     log.error({ err }, 'terminal API error');
     return reply.code(500).send({ err_code: 'internal_error', err_msg: `the terminal could not do that: ${e.message ?? String(err)}` });
   });
+
+  void app.register(readerService, { devices, pinRequired: t.world.policy.card_pin_required, checkoutHoldsCard: () => t.holdsCard() });
 
   // --- the page
   app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html));
