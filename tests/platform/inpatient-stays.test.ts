@@ -23,7 +23,11 @@ describe('random stays through the platform (SQLite)', () => {
           await ledger.close();
         }
       }),
-      { numRuns: 40 },
+      {
+        numRuns: 40,
+        // two refunds of one against a count of two: their negated splits leave a fen on the wrong side of zero
+        examples: [[{ patient: 0, acct: false, batches: [{ lines: [{ code: 3, pricFen: 106_788, cnt: 2, refund: false }, { code: 0, pricFen: 1, cnt: 1, refund: true }, { code: 0, pricFen: 1, cnt: 1, refund: true }], mid: true }] }]],
+      },
     );
   }, 120_000);
 });

@@ -8,7 +8,7 @@ import type { FundPayment } from '../../../core/funds.ts';
 import { cancelledFunds, checkHospital, computeInpatientSplit, paidFunds, type InpatientSplit } from '../../../core/inpatient.ts';
 import { donorsFor, Refusal, type LineSplit } from '../../../core/settle.ts';
 import { checkSettlementCancel, nextVisitState, requireVisitTransition, type VisitState } from '../../../core/visit.ts';
-import { YEAR_DELTA_COLUMNS, type SettlementFund, type SettlementRecord } from '../../../ledger/records.ts';
+import { YEAR_DELTA_COLUMNS, type SettlementFund, type SettlementRecord, type StayLineSums } from '../../../ledger/records.ts';
 import { identifyFor } from '../../identity.ts';
 import type { Inputs } from '../../inputs.ts';
 import { fundRows, setlInfo } from '../../outputs.ts';
@@ -25,10 +25,7 @@ async function settleStay(ctx: Ctx, d: Inputs['2303']['data'], write: boolean) {
   const sums = await ctx.ledger.stayLineSums(d.mdtrt_id);
   const inForce = (await ctx.ledger.visitSettlements(d.mdtrt_id)).filter((s) => s.in_force === 1);
   checkSettlementLines(sums.lines, mid, inForce.some((s) => s.mid_setl_flag === '1'));
-  const aggregate: LineSplit[] =
-    sums.lines === 0
-      ? []
-      : [{ feedetl_sn: '*', amount: sums.amount, fulamt_ownpay_amt: sums.fulamt_ownpay_amt, overlmt_amt: sums.overlmt_amt, preselfpay_amt: sums.preselfpay_amt, inscp_scp_amt: sums.inscp_scp_amt, chrgitm_lv: '01', selfpay_prop: 0, pric_uplmt_amt: null, lmt_used_flag: '0' }];
+  const aggregate: LineSplit[] = sums.lines === 0 ? [] : [settledSums(sums)];
   const psnNo = d.psn_no;
   const balances = new Map<string, number>();
   for (const p of [psnNo, ...(who.payer.kind === 'own' ? donorsFor(ctx.world, psnNo) : [who.payer.holderPsnNo])]) balances.set(p, await ctx.ledger.balance(p));
@@ -50,6 +47,30 @@ async function settleStay(ctx: Ctx, d: Inputs['2303']['data'], write: boolean) {
   const rec = { ...facts({ setl_id, mdtrt_id: d.mdtrt_id }), visit_rev } as SettlementRecord;
   await ctx.ledger.appendSettlement(rec, split.debits, { unsettledOf: d.mdtrt_id }, funds);
   return { setlinfo: setlInfo(ctx.world, rec), setldetail: fundRows(funds) };
+}
+
+/**
+ * The stay's lines as one line of their summed stored splits. Refund lines are their originals'
+ * splits negated per unit, so the sums can keep a fen of rounding on the wrong side of zero (two
+ * refunds of one against a count of two): a negative self-pay part is folded into the in-scope amount
+ * and a negative in-scope amount into the first self-pay, so that no part is below zero and the
+ * funds never pay more than the bill. Each line keeps its own split as stored.
+ */
+function settledSums(s: StayLineSums): LineSplit {
+  let inscp = s.inscp_scp_amt;
+  const part = (v: number) => {
+    if (v >= 0) return v;
+    inscp += v;
+    return 0;
+  };
+  const fulamt = part(s.fulamt_ownpay_amt);
+  const overlmt = part(s.overlmt_amt);
+  let preselfpay = part(s.preselfpay_amt);
+  if (inscp < 0) {
+    preselfpay += inscp;
+    inscp = 0;
+  }
+  return { feedetl_sn: '*', amount: s.amount, fulamt_ownpay_amt: fulamt, overlmt_amt: overlmt, preselfpay_amt: preselfpay, inscp_scp_amt: inscp, chrgitm_lv: '01', selfpay_prop: 0, pric_uplmt_amt: null, lmt_used_flag: '0' };
 }
 
 function fundsOf(paid: readonly FundPayment[], inscp: number): SettlementFund[] {
