@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { FixedClock, localDate } from '../core/clock.ts';
 import { parseWorld, readWorldFiles } from '../core/world.ts';
 import { SqliteLedger } from '../ledger/sqlite.ts';
+import type { LedgerStore } from '../ledger/types.ts';
 import { issueEcert, newPlatformKey } from '../platform/ecert.ts';
 import type { Platform } from '../platform/platform.ts';
 import type { World, WorldIndex } from '../core/world.ts';
@@ -149,7 +150,7 @@ async function identifyCard(c: StepContext, institution: string | undefined, sho
 interface StepContext {
   platform: Platform;
   clock: FixedClock;
-  ledger: SqliteLedger;
+  ledger: LedgerStore;
   devices: Devices;
   world: WorldIndex;
   fixmedins_code: string | undefined;
@@ -194,12 +195,20 @@ export interface ReplayResult {
   failed: number;
 }
 
-/** Runs one scenario; reports each differing step through `report`. */
-export async function runScenario(scenario: Scenario, baseDir: string, report: (line: string) => void): Promise<ReplayResult> {
+/**
+ * Runs one scenario; reports each differing step through `report`. `emptyLedger` opens the fresh,
+ * empty ledger it runs in: by default a SQLite one in memory (tests pass a PostgreSQL one too).
+ */
+export async function runScenario(
+  scenario: Scenario,
+  baseDir: string,
+  report: (line: string) => void,
+  emptyLedger: () => Promise<LedgerStore> = async () => new SqliteLedger(':memory:'),
+): Promise<ReplayResult> {
   const raw = readWorldFiles(resolve(baseDir, scenario.world));
   const world = parseWorld(raw);
   const clock = new FixedClock(scenario.now);
-  const ledger = new SqliteLedger(':memory:');
+  const ledger = await emptyLedger();
   const devices = new Devices(world);
   const result = { passed: 0, failed: 0 };
   try {
@@ -212,7 +221,8 @@ export async function runScenario(scenario: Scenario, baseDir: string, report: (
       try {
         if (s.now) clock.set(s.now);
         const got = await runStep(s, c);
-        for (const [path, want] of Object.entries(s.expect)) {
+        for (const [path, wanted] of Object.entries(s.expect)) {
+          const want = substitute(wanted, c.vars); // an id saved earlier, e.g. the record that undid a settlement
           const value = lookup(got, path);
           if (!same(want, value)) diffs.push(`${path}: expected ${JSON.stringify(want)}, got ${JSON.stringify(value)}`);
         }

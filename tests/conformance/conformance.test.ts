@@ -14,6 +14,7 @@ import { checkAnswer } from './fields.ts';
 const HOSPITAL = 'H44030000002';
 const PHARMACY = 'P44030000001';
 const LIU = { psn_no: '44030000000000000006', certno: '44030619900218071X', name: '刘洋' };
+const CAO = { psn_no: '44030000000000000024', certno: '440307195802142621' }; // the demo's chronic patient (390, filing of M03900)
 /** 谢志强, the demo's patient for a stay with a mid-stay settlement (example I4). */
 const XIE = { psn_no: '44030000000000000023', certno: '440306198505201178' };
 
@@ -203,6 +204,40 @@ const CHAINS: { name: string; institution: string; steps: Step[] }[] = [
       { infno: '2202', input: (v) => ({ data: { psn_no: LIU.psn_no, mdtrt_id: v.mdtrt_id, ipt_otp_no: 'MZ2026112000101', expContent: {} } }) },
     ],
   },
+  {
+    // inpatient.md sections 7 and 8: a chronic patient's filings, a med_type 14 visit, eligibility and the queries
+    name: 'chronic and queries',
+    institution: HOSPITAL,
+    steps: [
+      { infno: '5301', input: () => ({ data: { psn_no: CAO.psn_no, expContent: {} } }), rows: ['feedetail'] },
+      {
+        infno: '2503',
+        input: () => ({ data: { psn_no: CAO.psn_no, insutype: '390', opsp_dise_code: 'M01600', opsp_dise_name: '', begndate: '2026-11-20', enddate: '', hosp_opnn: '', expContent: {} } }),
+        keep: (o, v) => (v.trt_dcla_detl_sn = o.result.trt_dcla_detl_sn),
+      },
+      { infno: '2001', input: () => ({ data: { psn_no: CAO.psn_no, insutype: '390', med_type: '14', begntime: '2026-11-20T09:40:00', dise_codg: 'M03900', expContent: {} } }), rows: ['trtinfo'] },
+      {
+        infno: '2201',
+        input: () => ({ data: { psn_no: CAO.psn_no, insutype: '390', begntime: '2026-11-20T09:40:00', mdtrt_cert_type: '02', mdtrt_cert_no: CAO.certno, card_sn: '', ipt_otp_no: 'MZ2026112000201', expContent: {} } }),
+        keep: (o, v) => (v.mdtrt_id = o.data.mdtrt_id),
+      },
+      { infno: '2203', input: (v) => ({ mdtrtinfo: { mdtrt_id: v.mdtrt_id, psn_no: CAO.psn_no, med_type: '14', dise_codg: 'M03900', dise_name: '高血压' }, diseinfo: [] }) },
+      { infno: '2204', input: (v, amt) => ({ feedetail: [feeLine('F1', 'XC08CAN010A001', 30, 4, amt, { mdtrt_id: v.mdtrt_id, psn_no: CAO.psn_no, chrg_bchno: 'B1' })] }), rows: ['result'] },
+      {
+        infno: '2207',
+        input: (v, amt) => ({
+          data: { psn_no: CAO.psn_no, mdtrt_cert_type: '02', mdtrt_cert_no: CAO.certno, card_sn: '', med_type: '14', medfee_sumamt: amt(120), psn_setlway: '01', mdtrt_id: v.mdtrt_id, chrg_bchno: '0000', insutype: '390', acct_used_flag: '0' },
+        }),
+        rows: ['setldetail'],
+        keep: (o, v) => (v.setl_id = o.setlinfo.setl_id),
+      },
+      { infno: '5201', input: () => ({ data: { psn_no: CAO.psn_no, mdtrt_id: '', med_type: '', begntime: '2026-11-20', endtime: '', expContent: {} } }), rows: ['mdtrtinfo'] },
+      { infno: '5203', input: (v) => ({ data: { psn_no: CAO.psn_no, setl_id: v.setl_id, mdtrt_id: v.mdtrt_id, expContent: {} } }), rows: ['setldetail'] },
+      { infno: '5204', input: (v) => ({ data: { psn_no: CAO.psn_no, mdtrt_id: v.mdtrt_id, setl_id: '', expContent: {} } }), rows: ['feedetail'] },
+      { infno: '5206', input: () => ({ data: { psn_no: CAO.psn_no, cum_ym: '202611', expContent: {} } }), rows: ['cuminfo'] },
+      { infno: '2504', input: (v) => ({ data: { psn_no: CAO.psn_no, trt_dcla_detl_sn: v.trt_dcla_detl_sn, expContent: {} } }) },
+    ],
+  },
 ];
 
 /** The inpatient chain (inpatient.md section 3) for 谢志强: admission, fees with a refund, mid-stay, discharge, final, cancel, and back. */
@@ -304,6 +339,11 @@ for (const variant of VARIANTS) {
           answers[step.infno] = r.json.output;
           vars[`msgid_${step.infno}`] = env.msgid;
           step.keep?.(r.json.output, vars);
+        }
+        if (chain.name === 'chronic and queries') {
+          expect(answers['5203'].setlinfo).toEqual({ ...answers['2207'].setlinfo, cancel_setl_id: null });
+          expect(answers['5204'].feedetail[0]).toMatchObject(answers['2204'].result[0]);
+          return;
         }
         // values the section names, beyond types
         if (chain.name === 'inpatient') {

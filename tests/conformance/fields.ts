@@ -52,6 +52,19 @@ export const READ_FIELDS: Record<string, Record<string, { list: boolean; fields:
   '2304': { setlinfo: { list: false, fields: { ...settled, mid_setl_flag: 'string' } }, setldetail: { list: true, fields: setldetail } },
   '2305': { setlinfo: { list: false, fields: { ...setlinfoMoney, hifdm_pay: 'number', ...s('mdtrt_id, medins_setl_id, setl_id, setl_time') } }, setldetail: { list: true, fields: setldetail } },
   '3201': { stmtinfo: { list: false, fields: s('setl_optins, stmt_rslt, stmt_rslt_dscr') } },
+  // inpatient.md sections 7 and 8: the filings, eligibility and the queries
+  '2503': { result: { list: false, fields: s('trt_dcla_detl_sn') } },
+  '5301': { feedetail: { list: true, fields: { ...s('trt_dcla_detl_sn, insutype, opsp_dise_code, opsp_dise_name, begndate'), enddate: 'string|null' } } },
+  '2001': { trtinfo: { list: true, fields: { ...s('psn_no, fund_pay_type, trt_enjymnt_flag'), trt_chk_rslt: 'string|null' } } },
+  '5201': {
+    mdtrtinfo: {
+      list: true,
+      fields: { ...s('mdtrt_id, psn_no, insutype, begntime'), med_type: 'string|null', endtime: 'string|null', ipt_otp_no: 'string|null', inhosp_stas: 'string|null', dise_codg: 'string|null' },
+    },
+  },
+  '5203': { setlinfo: { list: false, fields: { ...settled, cancel_setl_id: 'string|null' } }, setldetail: { list: true, fields: setldetail } },
+  '5204': { feedetail: { list: true, fields: { ...lineResult, med_list_codg: 'string', init_feedetl_sn: 'string|null', fee_ocur_time: 'string|null', setl_id: 'string|null' } } },
+  '5206': { cuminfo: { list: true, fields: { ...s('insutype, year, cum_type_code'), cum: 'number' } } },
 };
 
 /** Every response envelope. */

@@ -1,9 +1,22 @@
 /** The outpatient chain at a hospital: register (2201), cancel (2202), visit information (2203), fee lines (2204, 2205), pre-settle and settle (2206, 2207), cancel a settlement (2208). */
+import { checkChronicFiled, usesChronicPolicy } from '../../core/chronic.ts';
 import { activeInsurance, checkMedType, Refusal, splitLine } from '../../core/settle.ts';
+import { filingsOf } from './chronic.ts';
 import { identifyFor } from '../identity.ts';
 import type { Inputs } from '../inputs.ts';
 import { lineResult } from '../outputs.ts';
 import { billFor, cancelSettlement, certOf, inputLine, newVisit, openVisit, priceBill, recordSettlement, requireKind, rowLine, settlementOutput, storeFeeLine, tx, uniqueSn, type Chain, type Ctx } from './shared.ts';
+
+/**
+ * med_type 14 under a `chronic` policy (inpatient.md section 7) needs a filing in force for the
+ * disease on `date` (else chronic_not_filed); returns the disease whose policy prices the bill, or
+ * undefined where the visit is priced by the outpatient policy.
+ */
+async function chronicDisease(ctx: Ctx, psnNo: string, insutype: string, medType: string, diseCodg: string | null | undefined): Promise<string | undefined> {
+  if (!usesChronicPolicy(ctx.world, insutype, medType)) return undefined;
+  checkChronicFiled(await filingsOf(ctx, psnNo), insutype, diseCodg, ctx.stamp.date);
+  return diseCodg!;
+}
 
 async function outpatient(ctx: Ctx, d: Inputs['2206']['data'], settle: boolean) {
   requireKind(ctx.institution, 'hospital', settle ? '2207' : '2206');
@@ -14,7 +27,7 @@ async function outpatient(ctx: Ctx, d: Inputs['2206']['data'], settle: boolean) 
   const rows = await ctx.ledger.feeLines(d.mdtrt_id, { chrgBchno: d.chrg_bchno, unsettledOnly: true });
   if (rows.length === 0) throw new Refusal('no_fee_lines', `visit ${d.mdtrt_id} has no unsettled fee lines${d.chrg_bchno && d.chrg_bchno !== '0000' ? ` in batch ${d.chrg_bchno}` : ''}`);
   const bill = billFor(who, d, rows.map(rowLine));
-  const { split } = await priceBill(ctx, bill);
+  const { split } = await priceBill(ctx, bill, await chronicDisease(ctx, d.psn_no, d.insutype, d.med_type, visit.dise_codg));
   if (!settle) return settlementOutput(ctx, bill, split, d.mdtrt_cert_type, { mdtrt_id: d.mdtrt_id });
   return recordSettlement(ctx, bill, split, d.mdtrt_id, d.mdtrt_cert_type, rows.map((r) => r.id));
 }
@@ -38,8 +51,11 @@ export const OUTPATIENT = {
   }),
   '2203': tx('2203', async (ctx, input) => {
     const m = input.mdtrtinfo;
-    await openVisit(ctx, m.mdtrt_id, m.psn_no);
+    const visit = await openVisit(ctx, m.mdtrt_id, m.psn_no);
     checkMedType(ctx.institution, m.med_type);
+    await chronicDisease(ctx, m.psn_no, visit.insutype, m.med_type, m.dise_codg);
+    // the last 2203's disease is the one 2206/2207 check and price a med_type 14 visit by
+    await ctx.ledger.updateVisit(m.mdtrt_id, { dise_codg: m.dise_codg ?? null, dise_name: m.dise_name ?? null });
     await ctx.ledger.addVisitEvent({ mdtrt_id: m.mdtrt_id, kind: 'info', body: JSON.stringify({ ...m, diseinfo: input.diseinfo ?? [] }), msgid: ctx.msgid, at: ctx.stamp.time });
     return {};
   }),
@@ -58,7 +74,7 @@ export const OUTPATIENT = {
       if (l.psn_no !== (await ctx.ledger.visit(l.mdtrt_id))!.psn_no) throw new Refusal('visit_mismatch', `line ${l.feedetl_sn}: visit ${l.mdtrt_id} is not person ${l.psn_no}'s`);
       const { row } = inputLine(l);
       const split = splitLine(row, ctx.world.catalog.get(l.med_list_codg), date);
-      await storeFeeLine(ctx, l.mdtrt_id, l);
+      await storeFeeLine(ctx, l.mdtrt_id, l, split);
       result.push(lineResult(split, row, ctx.world.catalog.get(l.med_list_codg)));
     }
     return { result };

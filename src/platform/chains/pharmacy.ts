@@ -17,7 +17,7 @@ async function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
   const mdtrt_id = await newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: d.med_type, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: null, begntime: d.begntime });
   const ids: number[] = [];
-  for (const l of input.drugdetail) ids.push(await storeFeeLine(ctx, mdtrt_id, l));
+  for (const [i, l] of input.drugdetail.entries()) ids.push(await storeFeeLine(ctx, mdtrt_id, l, lines[i]!));
   return { ...(await recordSettlement(ctx, bill, split, mdtrt_id, d.mdtrt_cert_type, ids)), detlcutinfo };
 }
 

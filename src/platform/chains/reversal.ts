@@ -33,9 +33,18 @@ async function reverse(ctx: Ctx, d: Inputs['2601']['data']) {
       }
     }
     const rules = ctx.world.policy.insutype[orig.insutype];
-    const c = await ctx.ledger.counters(orig.psn_no, orig.insutype, orig.year);
-    if (rules && (c.dedcUsed + orig.act_pay_dedc > rules.deductible || c.fundUsed + orig.hifp_pay > rules.cap)) {
-      throw new Refusal('reversal_breaks_bound', 'reversing the cancellation would take the deductible or the fund cap past its annual bound');
+    if (orig.chr_dise_code) {
+      // a chronic settlement (med_type 14) charged its disease's counters, whose bounds are the disease's
+      const disease = ctx.world.chronicPolicy(orig.insutype)?.[orig.chr_dise_code];
+      const c = await ctx.ledger.chronicCounters(orig.psn_no, orig.insutype, orig.year, orig.chr_dise_code);
+      if (disease && (c.dedc_used + (orig.d_chr_dedc_used ?? 0) > disease.deductible || c.fund_used + (orig.d_chr_fund_used ?? 0) > disease.cap)) {
+        throw new Refusal('reversal_breaks_bound', `reversing the cancellation would take the deductible or the cap of chronic disease ${orig.chr_dise_code} past its annual bound`);
+      }
+    } else {
+      const c = await ctx.ledger.counters(orig.psn_no, orig.insutype, orig.year);
+      if (rules && (c.dedcUsed + orig.act_pay_dedc > rules.deductible || c.fundUsed + orig.hifp_pay > rules.cap)) {
+        throw new Refusal('reversal_breaks_bound', 'reversing the cancellation would take the deductible or the fund cap past its annual bound');
+      }
     }
     if ((await ctx.ledger.linesTakenElsewhere(await ctx.ledger.settlementLineIds(orig.setl_id), orig.setl_id)) > 0) {
       throw new Refusal('later_message_depends', `the fee lines of settlement ${orig.setl_id} were since settled again or withdrawn`);

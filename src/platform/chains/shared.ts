@@ -1,6 +1,7 @@
 /** What the platform's transaction chains share: the request context, ids, identity glue, and settling a priced bill. */
 import type { Clock, Stamp } from '../../core/clock.ts';
 import { fenToYuan, type Fen } from '../../core/money.ts';
+import { computeChronicSplit, type ChronicSplit } from '../../core/chronic.ts';
 import { checkMedType, computeSplit, donorsFor, isPooled, Refusal, splitLine, type LineSplit, type Payer, type Split } from '../../core/settle.ts';
 import type { Institution, Person, WorldIndex } from '../../core/world.ts';
 import { AMOUNT_FIELDS, DELTA_FIELDS, FUND_FIELDS, type Amounts, type Debit, type FeeLineRow, type SettlementFund, type SettlementRecord } from '../../ledger/records.ts';
@@ -49,22 +50,33 @@ export interface Bill {
   lines: { row: { feedetl_sn: string; med_list_codg: string; pricE4: number; cntE4: number; amount: Fen; hosp_appr_flag?: string | null | undefined } }[];
 }
 
-export async function priceBill(ctx: Ctx, bill: Bill): Promise<{ lines: LineSplit[]; split: Split }> {
+/**
+ * Prices a bill. With `chronicDise` (med_type 14 under a `chronic` policy, inpatient.md section 7) the
+ * pool draws on that disease's deductible, ratio, cap and counters instead of the outpatient ones.
+ */
+export async function priceBill(ctx: Ctx, bill: Bill, chronicDise?: string): Promise<{ lines: LineSplit[]; split: Split | ChronicSplit }> {
   const date = ctx.stamp.date;
   checkMedType(ctx.institution, bill.med_type);
   const lines = bill.lines.map(({ row }) => splitLine(row, ctx.world.catalog.get(row.med_list_codg), date));
   const psnNo = bill.patient.baseinfo.psn_no;
-  // the year's counters matter only where the pooled fund pays
-  const { dedcUsed, fundUsed } = isPooled(ctx.world, ctx.institution) ? await ctx.ledger.counters(psnNo, bill.insutype, ctx.stamp.year) : { dedcUsed: 0, fundUsed: 0 };
   const payers = bill.payer.kind === 'own' ? donorsFor(ctx.world, psnNo) : [bill.payer.holderPsnNo];
   const balances = new Map<string, Fen>();
   for (const p of [psnNo, ...payers]) balances.set(p, await ctx.ledger.balance(p));
-  const split = computeSplit(
-    ctx.world,
-    { institution: ctx.institution, patient: bill.patient, insutype: bill.insutype, med_type: bill.med_type, lines, medfee_sumamt: bill.medfee_sumamt, acctUsed: bill.acctUsed, payer: bill.payer },
-    { balances, dedcUsed, fundUsed },
-  );
-  return { lines, split };
+  const req = { institution: ctx.institution, patient: bill.patient, insutype: bill.insutype, med_type: bill.med_type, lines, medfee_sumamt: bill.medfee_sumamt, acctUsed: bill.acctUsed, payer: bill.payer };
+  if (chronicDise !== undefined) {
+    const chronic = await ctx.ledger.chronicCounters(psnNo, bill.insutype, ctx.stamp.year, chronicDise);
+    return { lines, split: computeChronicSplit(ctx.world, { ...req, dise_codg: chronicDise, date }, { balances, chronic }) };
+  }
+  // the year's counters matter only where the pooled fund pays
+  const { dedcUsed, fundUsed } = isPooled(ctx.world, ctx.institution) ? await ctx.ledger.counters(psnNo, bill.insutype, ctx.stamp.year) : { dedcUsed: 0, fundUsed: 0 };
+  return { lines, split: computeSplit(ctx.world, req, { balances, dedcUsed, fundUsed }) };
+}
+
+/** A chronic settlement moves its disease's counters, not the outpatient ones (the record's deltas say so). */
+function chronicDeltas(split: Split | ChronicSplit): Partial<SettlementRecord> {
+  const chronic = 'deltas' in split ? split.deltas.chronic : null;
+  if (!chronic) return {};
+  return { d_dedc_used: 0, d_fund_used: 0, chr_dise_code: chronic.opsp_dise_code, d_chr_dedc_used: chronic.dedc_used, d_chr_fund_used: chronic.fund_used };
 }
 
 /** The record a bill makes (or would make, without ids). */
@@ -111,8 +123,9 @@ export function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: s
   return { setlinfo: setlInfo(ctx.world, recordOf(ctx, bill, split, certType, ids)), setldetail: setlDetail(bill.insutype, split) };
 }
 
-export async function recordSettlement(ctx: Ctx, bill: Bill, split: Split, mdtrtId: string, certType: string, lineIds: number[]) {
+export async function recordSettlement(ctx: Ctx, bill: Bill, split: Split | ChronicSplit, mdtrtId: string, certType: string, lineIds: number[]) {
   const rec = recordOf(ctx, bill, split, certType, { setl_id: await newId(ctx, 'S'), mdtrt_id: mdtrtId }) as SettlementRecord;
+  Object.assign(rec, chronicDeltas(split));
   await ctx.ledger.appendSettlement(rec, split.debits, lineIds);
   return { setlinfo: setlInfo(ctx.world, rec), setldetail: setlDetail(bill.insutype, split) };
 }
@@ -133,8 +146,13 @@ export async function undo(ctx: Ctx, orig: SettlementRecord, kind: 'cancel' | 'r
 
 /** A cancellation's setldetail: the cancelled funds, negated; the cap left is the one after the cancellation. */
 export async function undoneDetail(ctx: Ctx, rec: SettlementRecord) {
-  const rules = ctx.world.policy.insutype[rec.insutype];
-  const left = rules && isPooled(ctx.world, ctx.institution) ? Math.max(0, rules.cap - (await ctx.ledger.counters(rec.psn_no, rec.insutype, rec.year)).fundUsed) : null;
+  let left: Fen | null = null;
+  const disease = rec.chr_dise_code ? ctx.world.chronicPolicy(rec.insutype)?.[rec.chr_dise_code] : undefined;
+  if (disease) left = Math.max(0, disease.cap - (await ctx.ledger.chronicCounters(rec.psn_no, rec.insutype, rec.year, rec.chr_dise_code!)).fund_used);
+  else {
+    const rules = ctx.world.policy.insutype[rec.insutype];
+    if (rules && isPooled(ctx.world, ctx.institution)) left = Math.max(0, rules.cap - (await ctx.ledger.counters(rec.psn_no, rec.insutype, rec.year)).fundUsed);
+  }
   return setlDetail(rec.insutype, { hifp_pay: rec.hifp_pay, inscp_scp_amt: rec.inscp_scp_amt, crt_payb_lmt_amt: left });
 }
 
@@ -184,9 +202,9 @@ export function uniqueSn(sns: string[], where: string): void {
   }
 }
 
-/** Keeps an uploaded or sold fee line; returns its id. */
-export function storeFeeLine(ctx: Ctx, mdtrtId: string, l: FeeLineInput): Promise<number> {
-  return ctx.ledger.insertFeeLine({
+/** Keeps an uploaded or sold fee line with the split it was answered with (5204 shows it again); returns its id. */
+export async function storeFeeLine(ctx: Ctx, mdtrtId: string, l: FeeLineInput, split: LineSplit): Promise<number> {
+  const [id] = await ctx.ledger.insertStayLines([{
     mdtrt_id: mdtrtId,
     feedetl_sn: l.feedetl_sn,
     chrg_bchno: l.chrg_bchno ?? null,
@@ -198,7 +216,19 @@ export function storeFeeLine(ctx: Ctx, mdtrtId: string, l: FeeLineInput): Promis
     body: JSON.stringify(l),
     msgid: ctx.msgid,
     at: ctx.stamp.time,
-  });
+    init_feedetl_sn: null,
+    fulamt_ownpay_amt: split.fulamt_ownpay_amt,
+    overlmt_amt: split.overlmt_amt,
+    preselfpay_amt: split.preselfpay_amt,
+    inscp_scp_amt: split.inscp_scp_amt,
+    chrgitm_lv: split.chrgitm_lv,
+    selfpay_prop: split.selfpay_prop,
+    pric_uplmt_amt: split.pric_uplmt_amt,
+    lmt_used_flag: split.lmt_used_flag,
+    split_date: ctx.stamp.date,
+    fee_ocur_time: l.fee_ocur_time ?? null,
+  }]);
+  return id!;
 }
 
 /** Opens a visit (2201, or the one a pharmacy sale makes); returns its mdtrt_id. */
