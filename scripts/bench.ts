@@ -7,6 +7,7 @@
  *  (b) the same in memory; (c) settlement latency with 10k and with 1M ledger rows;
  *  (d) replay throughput of a 10k-step scenario; (e) the card and scanner figures;
  *  (i) long hospital stays: 2301 upload against 2204, 2304 latency at 100, 1k and 10k lines (bench-inpatient.ts).
+ *  (g) settlements over HTTP at 1-64 clients, medpos serve on SQLite and PostgreSQL against raw pg.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ import { captureRows, freshLedger, rawWriter, saleRequest, type Figures } from '
 import { runDeviceFigure } from './bench-device.ts';
 import { benchCli } from './bench-cli.ts';
 import { inpatientFigures } from './bench-inpatient.ts';
+import { benchHttp } from './bench-http.ts';
+import { pgGate } from '../tests/helpers/pg-cluster.ts';
 import { startProgress } from '../src/cli/progress.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, svg: { type: 'string' } } });
@@ -215,6 +218,21 @@ try {
   } catch (err) {
     figures.cli = { failed: (err as Error).message.slice(0, 400) };
   }
+  progress.tick(1, '(g) over HTTP');
+  const gate = pgGate();
+  if (!gate.ok) {
+    figures.http = { skipped: gate.reason };
+  } else {
+    try {
+      const http = await benchHttp({ quick, say });
+      figures.http = http;
+      figures.pg_vs_raw_16 = http.pg_vs_raw_16;
+      figures.pg_scaling_16_vs_1 = http.pg_scaling_16_vs_1;
+      say(`(g) http: medpos on PostgreSQL at 16 clients is ${http.pg_vs_raw_16.toFixed(2)} of raw pg, ${http.pg_scaling_16_vs_1.toFixed(2)}x its rate at 1 client`);
+    } catch (err) {
+      figures.http = { failed: (err as Error).message.slice(0, 400) };
+    }
+  }
   progress.tick(1);
 } finally {
   progress.done();
@@ -231,7 +249,7 @@ if (figures.ipt_settle_10k_vs_1k > 12) {
   say(`bench: 2304 at 10k lines costs ${figures.ipt_settle_10k_vs_1k.toFixed(2)}x its cost at 1k (at most 12): a per-line cost crept in`);
   process.exitCode = 1;
 }
-for (const figure of ['card', 'scanner', 'cli'] as const) {
+for (const figure of ['card', 'scanner', 'cli', 'http'] as const) {
   if (figures[figure]?.failed) {
     say(`bench: the ${figure} figure failed: ${figures[figure].failed}`);
     process.exitCode = 1;
@@ -269,6 +287,19 @@ function table(f: Figures): string {
           ['(h) `medpos call 1101` ms, vs `node -e 0`', f.cli!.call_ms.toFixed(0), f.cli!.node_ms.toFixed(0), f.cli!.cli_call_vs_node.toFixed(2)],
           ['(h) `medpos --help` ms, vs `node -e 0`', f.cli!.help_ms.toFixed(0), f.cli!.node_ms.toFixed(0), f.cli!.cli_help_vs_node.toFixed(2)],
         ]),
+    ...(f.http?.skipped || f.http?.failed
+      ? [['(g) over HTTP', f.http.failed ? `FAILED: ${f.http.failed}` : `skipped: ${f.http.skipped}`, '', '']]
+      : (['sqlite', 'pg'] as const).flatMap((engine) =>
+          (f.http.curves[engine] as { clients: number; per_s: number; p50_ms: number; p99_ms: number }[]).map((l, k) => {
+            const raw = f.http.curves.raw_pg[k] as { per_s: number; p50_ms: number; p99_ms: number };
+            return [
+              `(g) ${engine} settlements/s over HTTP at ${l.clients} clients (p50/p99 ms), vs raw pg`,
+              `${l.per_s.toFixed(0)} (${l.p50_ms.toFixed(1)}/${l.p99_ms.toFixed(1)})`,
+              `${raw.per_s.toFixed(0)} (${raw.p50_ms.toFixed(1)}/${raw.p99_ms.toFixed(1)})`,
+              (l.per_s / raw.per_s).toFixed(3),
+            ];
+          }),
+        )),
   ];
   // (h)'s ratio is medpos's wall time over node's (the targets: call within 3, help within 2)
   // ratio: the baseline's cost over medpos's (1.0 = no overhead; (c) is the growth of latency instead)
@@ -291,5 +322,27 @@ function chart(f: Figures): string {
       return `<text x="10" y="${y + 16}" font-size="13">${label}</text><rect x="130" y="${y}" width="${w.toFixed(1)}" height="24" fill="${label.endsWith('raw') ? '#9aa5b1' : '#2f6fb0'}"/><text x="${(136 + w).toFixed(1)}" y="${y + 16}" font-size="12">${v.toFixed(0)}/s</text>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="180" font-family="sans-serif"><text x="10" y="18" font-size="14" font-weight="bold">Settlements per second (higher is better)</text>${rows}</svg>\n`;
+  const curve = f.http?.curves ? httpCurve(f.http.curves, 190) : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="${curve ? 430 : 180}" font-family="sans-serif"><text x="10" y="18" font-size="14" font-weight="bold">Settlements per second (higher is better)</text>${rows}${curve}</svg>\n`;
+}
+
+/** (g): settlements per second against concurrent clients (log scale), one line per server. */
+function httpCurve(curves: Record<string, { clients: number; per_s: number }[]>, top: number): string {
+  const series = [
+    ['pg', 'medpos serve, PostgreSQL', '#2f6fb0'],
+    ['raw_pg', 'raw pg baseline', '#9aa5b1'],
+    ['sqlite', 'medpos serve, SQLite', '#c2703d'],
+  ] as const;
+  const max = Math.max(...Object.values(curves).flat().map((l) => l.per_s), 1);
+  const x = (clients: number) => 70 + (Math.log(clients) / Math.log(64)) * 480;
+  const y = (v: number) => top + 200 - (v / max) * 170;
+  const axis = [1, 4, 16, 64].map((c) => `<text x="${x(c).toFixed(1)}" y="${top + 218}" font-size="11" text-anchor="middle">${c}</text>`).join('');
+  const lines = series
+    .map(([key, label, color], k) => {
+      const pts = (curves[key] ?? []).map((l) => `${x(l.clients).toFixed(1)},${y(l.per_s).toFixed(1)}`).join(' ');
+      const dots = (curves[key] ?? []).map((l) => `<circle cx="${x(l.clients).toFixed(1)}" cy="${y(l.per_s).toFixed(1)}" r="3" fill="${color}"/>`).join('');
+      return `<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2"/>${dots}<text x="440" y="${top + 14 + k * 16}" font-size="12" fill="${color}">${label}</text>`;
+    })
+    .join('');
+  return `<text x="10" y="${top}" font-size="14" font-weight="bold">(g) over HTTP: settlements/s by concurrent clients (max ${max.toFixed(0)}/s)</text><line x1="70" y1="${top + 200}" x2="560" y2="${top + 200}" stroke="#333"/>${axis}${lines}`;
 }

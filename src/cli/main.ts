@@ -21,6 +21,8 @@ const COMMAND_MODULES: Record<string, () => Promise<Register>> = {
   scanner: async () => (await import('./scanner-commands.ts')).registerScannerCommands,
   card: async () => (await import('./card-commands.ts')).registerCardCommands,
   terminal: async () => (await import('./terminal-commands.ts')).registerTerminalCommands,
+  serve: async () => (await import('./serve-commands.ts')).registerServeCommands,
+  schema: async () => (await import('./schema-commands.ts')).registerSchemaCommands,
 };
 
 /** Every command, in the order of the help listing. */
@@ -30,6 +32,8 @@ async function allRegisters(): Promise<Register[]> {
     (await import('./scanner-commands.ts')).registerScannerCommands,
     (await import('./card-commands.ts')).registerCardCommands,
     (await import('./terminal-commands.ts')).registerTerminalCommands,
+    (await import('./serve-commands.ts')).registerServeCommands,
+    (await import('./schema-commands.ts')).registerSchemaCommands,
   ];
 }
 

@@ -99,31 +99,48 @@ function scaledDecimalText(text: string, places: number): number | undefined {
   return m[1] && n !== 0 ? -n : n;
 }
 
-/** What a decimal string with at most `places` decimals looks like on the wire (trailing zeros allowed). */
-const decimalPattern = (places: number) => new RegExp(`^-?\\d{1,15}(\\.\\d{0,${places}}0*)?$`);
+/**
+ * What a decimal string with at most `places` decimals and fewer integer digits than `max` has looks
+ * like on the wire (trailing zeros allowed). The size bound is in the pattern so that the JSON Schema
+ * generated from it refuses what the check refuses.
+ */
+export const decimalPattern = (places: number, max: number, nonNegative = false) =>
+  new RegExp(`^${nonNegative ? '(-(?=[0.]+$))?' : '-?'}\\d{1,${String(max).length - 1}}(\\.\\d{0,${places}}0*)?$`);
+
+/** The JSON Schema of a scaled number's number form: its bounds, its decimals, and no non-zero value that rounds to 0. */
+export function wireNumberBounds(scale: number, minimum: number, maximum: number) {
+  const half = 1 / (2 * scale);
+  return { minimum, maximum, multipleOf: 1 / scale, not: { exclusiveMinimum: -half, exclusiveMaximum: half, not: { const: 0 } } };
+}
 
 /**
  * A scaled number as clients send it: a JSON number or a decimal string ("12.50"). The schema keeps
  * the wire shape (so a JSON Schema generated from it says what is accepted); the overwrite after the
  * check only turns the accepted value into the integer medpos keeps.
  */
-function wireScaled(places: number, max: number, what: string): z.ZodType<number, number | string> {
+function wireScaled(places: number, max: number, what: string, nonNegative = false): z.ZodType<number, number | string> {
   const scale = 10 ** places;
   const decimals = places === 0 ? 'must be a whole number' : `must be ${what} with at most ${places === 2 ? 'two' : 'four'} decimals`;
+  // the JSON Schema of the number branch says what the check below holds (JSON Schema has no custom checks)
+  const number = z.number().meta(wireNumberBounds(scale, nonNegative ? 0 : -max, max));
+  // "-1" reaches the check (and its message) in zod; the JSON Schema refuses it by the pattern
+  const text = z.string().regex(decimalPattern(places, max)).meta({ pattern: decimalPattern(places, max, nonNegative).source });
   return z
-    .union([z.number(), z.string().regex(decimalPattern(places))], { error: `${decimals} (a number or a decimal string)` })
+    .union([number, text], { error: `${decimals} (a number or a decimal string)` })
     .check((ctx) => {
       const v = ctx.value;
       const n = typeof v === 'string' ? scaledDecimalText(v, places) : scaled(v, scale);
-      if (n === undefined) ctx.issues.push({ code: 'custom', message: decimals, input: v, continue: false });
+      // 1e-300 is no amount of fen: within the float tolerance of 0, but not 0
+      if (n === undefined || (n === 0 && typeof v === 'number' && v !== 0)) ctx.issues.push({ code: 'custom', message: decimals, input: v, continue: false });
       else if (Math.abs(n) > max * scale) ctx.issues.push({ code: 'custom', message: 'is too large', input: v, continue: false });
+      else if (nonNegative && n < 0) ctx.issues.push({ code: 'custom', message: 'must not be negative', input: v, continue: false });
     })
     .overwrite((v) => (typeof v === 'string' ? scaledDecimalText(v, places)! : scaled(v, scale)!)) as unknown as z.ZodType<number, number | string>;
 }
 
 /** Wire forms (number or decimal string) of yuan (to fen), four-decimal numbers (to x 10 000) and whole counts. */
 export const wireYuan = wireScaled(2, 1e11, 'yuan');
-export const wireNonNegativeYuan = wireYuan.refine((v) => v >= 0, 'must not be negative');
+export const wireNonNegativeYuan = wireScaled(2, 1e11, 'yuan', true);
 export const wireDecimal4 = wireScaled(4, 1e9, 'a number');
 export const wireCount = wireScaled(0, 1e9, 'a whole number');
 

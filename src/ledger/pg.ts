@@ -9,6 +9,7 @@
  */
 import pg from 'pg';
 import { parseWorld, WorldIndex, type World } from '../core/world.ts';
+import { PARSED_WORLD_KEY, parsedWorldMeta, worldFromMeta } from './stored-world.ts';
 import { log } from '../log.ts';
 import { GENESIS_HASH, recordHash, type SettlementRecord } from './records.ts';
 import { createOrCheckSchema, LOCK } from './pg-schema.ts';
@@ -114,9 +115,9 @@ class PgLedger implements LedgerStore, TxHost {
     readonly location: string,
   ) {}
 
-  adopt(worldJson: string | undefined, keyHex: string | undefined): void {
+  adopt(worldJson: string | undefined, keyHex: string | undefined, parsedWorld?: string): void {
     if (worldJson !== undefined) {
-      this.cachedWorld = new WorldIndex(parseWorld(JSON.parse(worldJson)));
+      this.cachedWorld = new WorldIndex(worldFromMeta(worldJson, parsedWorld));
       this.families = familyGroups(this.cachedWorld);
     }
     if (keyHex) this.key = Buffer.from(keyHex, 'hex');
@@ -250,11 +251,13 @@ class PgLedger implements LedgerStore, TxHost {
 
   async loadWorld(raw: Record<string, unknown>, _world: World, year: number, platformKey: Buffer): Promise<void> {
     const worldJson = JSON.stringify(raw);
-    const world = new WorldIndex(parseWorld(JSON.parse(worldJson)));
+    const parsed = parseWorld(JSON.parse(worldJson));
+    const world = new WorldIndex(parsed);
     await this.run(async (tx) => {
       await tx.advisoryLock(LOCK.schema);
       if ((await tx.meta('world')) !== undefined) throw new Error('the database already holds a world');
       await tx.setMeta('world', worldJson);
+      await tx.setMeta(PARSED_WORLD_KEY, parsedWorldMeta(worldJson, parsed));
       await tx.setMeta('platform_key', platformKey.toString('hex'));
       await tx.setMeta('world_year', String(year));
       const persons = world.data.persons;
@@ -408,8 +411,8 @@ export async function openPgLedger(url: string, opts: PgLedgerOptions = {}): Pro
     const client = await ledger.connect();
     try {
       await createOrCheckSchema(client, location);
-      const meta = new Map((await client.query<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key IN ('world', 'platform_key')")).rows.map((r) => [r.key, r.value]));
-      ledger.adopt(meta.get('world'), meta.get('platform_key'));
+      const meta = new Map((await client.query<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key IN ('world', 'platform_key', $1)", [PARSED_WORLD_KEY])).rows.map((r) => [r.key, r.value]));
+      ledger.adopt(meta.get('world'), meta.get('platform_key'), meta.get(PARSED_WORLD_KEY));
     } finally {
       client.release();
     }

@@ -8,7 +8,8 @@
  */
 import Database from 'better-sqlite3';
 import { Serial } from '../core/serial.ts';
-import { parseWorld, WorldIndex, type World } from '../core/world.ts';
+import { WorldIndex, type World } from '../core/world.ts';
+import { PARSED_WORLD_KEY, parsedWorldMeta, worldFromMeta } from './stored-world.ts';
 import type { Fen } from '../core/money.ts';
 import { worldFilings } from '../core/chronic.ts';
 import { openingCounters, YEAR_COUNTERS } from '../core/counters.ts';
@@ -74,7 +75,7 @@ export class SqliteLedger implements LedgerStore {
     const key = meta('platform_key');
     if (raw === undefined) return;
     if (!key) throw new Error(`${this.location} has no platform key: run \`medpos init\` again`);
-    this.loaded = { world: new WorldIndex(parseWorld(JSON.parse(raw))), key: Buffer.from(key, 'hex') };
+    this.loaded = { world: new WorldIndex(worldFromMeta(raw, meta(PARSED_WORLD_KEY))), key: Buffer.from(key, 'hex') };
   }
 
   /** Prepared statements, compiled once per connection: preparing is most of a small query's cost. */
@@ -138,7 +139,9 @@ export class SqliteLedger implements LedgerStore {
   async loadWorld(raw: Record<string, unknown>, world: World, year: number, platformKey: Buffer): Promise<void> {
     await this.transaction(async (tx) => {
       if (await tx.meta('world')) throw new Error('the database already holds a world');
-      await tx.setMeta('world', JSON.stringify(raw));
+      const rawJson = JSON.stringify(raw);
+      await tx.setMeta('world', rawJson);
+      await tx.setMeta(PARSED_WORLD_KEY, parsedWorldMeta(rawJson, world));
       await tx.setMeta('platform_key', platformKey.toString('hex'));
       await tx.setMeta('world_year', String(year));
       const account = this.stmt('INSERT INTO accounts (psn_no, balc) VALUES (?, ?)');

@@ -82,3 +82,6 @@ export function describeZodError(err: z.ZodError, prefix: string): string {
     .map((i) => `${[prefix, ...i.path].map((k, n) => (typeof k === 'number' ? `[${k}]` : n ? `.${String(k)}` : String(k))).join('')}: ${i.message}`)
     .join('; ');
 }
+
+/** The refusal when the ledger's database cannot be reached (nothing applied); the gateway answers it with HTTP 503. */
+export const PLATFORM_UNAVAILABLE = 'platform_unavailable';

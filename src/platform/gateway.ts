@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import iconv from 'iconv-lite';
-import { MAX_REQUEST_BYTES, type ResponseEnvelope } from './envelope.ts';
+import { MAX_REQUEST_BYTES, PLATFORM_UNAVAILABLE, type ResponseEnvelope } from './envelope.ts';
+import { LedgerUnavailable } from '../ledger/types.ts';
 import { AuthRefusal, verifySignature, type Credentials } from './auth.ts';
 
 export const CALL_SERVICE_PATH = '/fsi/api/rsfComIfsService/callService';
@@ -78,6 +79,8 @@ export function gatewayRefusal(err_code: string, err_msg: string): ResponseEnvel
 }
 
 function sendEnvelope(reply: FastifyReply, status: number, env: ResponseEnvelope) {
+  // a caller (or its load balancer) must tell "try again later" from a refusal by the platform's rules
+  if (env.err_code === PLATFORM_UNAVAILABLE) status = 503;
   return reply.code(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(env));
 }
 
@@ -137,6 +140,7 @@ export async function gateway(scope: FastifyInstance, opts: GatewayOptions): Pro
     } catch (err) {
       if (err instanceof AuthRefusal) return sendEnvelope(reply, 401, gatewayRefusal(err.err_code, err.message));
       if (err instanceof GatewayRefusal) return sendEnvelope(reply, err.status, gatewayRefusal(err.err_code, err.message));
+      if (err instanceof LedgerUnavailable) return sendEnvelope(reply, 503, gatewayRefusal(PLATFORM_UNAVAILABLE, '医保平台暂不可用 (the ledger database cannot be reached): send the request again later'));
       throw err;
     }
   };

@@ -7,8 +7,8 @@ import { stamp, type Clock } from '../core/clock.ts';
 import { Refusal } from '../core/settle.ts';
 import type { Person } from '../core/world.ts';
 import { log } from '../log.ts';
-import type { LedgerStore, LedgerTx } from '../ledger/types.ts';
-import { carriesPsnNo, describeZodError, MAX_REQUEST_BYTES, requestEnvelope, sameBody, type RequestEnvelope, type ResponseEnvelope } from './envelope.ts';
+import { LedgerUnavailable, type LedgerStore, type LedgerTx } from '../ledger/types.ts';
+import { carriesPsnNo, describeZodError, MAX_REQUEST_BYTES, PLATFORM_UNAVAILABLE, requestEnvelope, sameBody, type RequestEnvelope, type ResponseEnvelope } from './envelope.ts';
 import { parseInput } from './inputs.ts';
 import { HANDLERS, INPUT_OF, type Ctx } from './transactions.ts';
 
@@ -125,7 +125,15 @@ export class Platform {
 
   private async refuse(env: RequestEnvelope | undefined, err: unknown): Promise<ResponseEnvelope> {
     const refusal =
-      err instanceof Refusal ? err : new Refusal('internal_error', `medpos could not process the request: ${err instanceof Error ? err.message : String(err)}`);
+      err instanceof Refusal
+        ? err
+        : err instanceof LedgerUnavailable
+          ? new Refusal(PLATFORM_UNAVAILABLE, '医保平台暂不可用 (the ledger database cannot be reached): nothing was applied; send the same msgid again later')
+          : new Refusal('internal_error', `medpos could not process the request: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof LedgerUnavailable) {
+      log.warn({ err: err.message, msgid: env?.msgid, infno: env?.infno }, 'the ledger is unavailable: refused the request');
+      return this.envelopeOf(refusal, 0); // nothing can be recorded where the database cannot be reached
+    }
     if (!(err instanceof Refusal)) log.error({ err }, 'unexpected error while handling a request');
     const now = stamp(this.clock);
     let serial = 0;
@@ -143,6 +151,11 @@ export class Platform {
     } catch (auditErr) {
       log.warn({ err: auditErr }, 'could not record the refused attempt');
     }
+    return this.envelopeOf(refusal, serial);
+  }
+
+  private envelopeOf(refusal: Refusal, serial: number): ResponseEnvelope {
+    const now = stamp(this.clock);
     let admdvs = '000000';
     try {
       admdvs = this.ledger.world().data.world.admdvs;

@@ -91,6 +91,7 @@ export class Devices extends EventEmitter<DeviceEvents> {
   private feedPath: string | undefined;
   private feed: VirtualScanner | undefined;
   private closed = false;
+  private readsUnderWay = 0;
 
   private constructor(
     private readonly opts: DeviceOptions,
@@ -254,6 +255,26 @@ export class Devices extends EventEmitter<DeviceEvents> {
    * inserted at or after that reader's minimum sequence number.
    */
   async readCard(min: Map<ReaderId, number>, opts: { pin?: string | undefined; timeoutMs: number; signal?: AbortSignal }): Promise<CardRead> {
+    this.readsUnderWay++;
+    try {
+      return await this.readCardNow(min, opts);
+    } finally {
+      this.readsUnderWay--;
+    }
+  }
+
+  /** Reads under way (a checkout's, or the local card service's). */
+  get reading(): number {
+    return this.readsUnderWay;
+  }
+
+  /** The first reader holding a card now, with that card's sequence number. */
+  presentCard(): { reader: ReaderId; seq: number } | undefined {
+    for (const [id, r] of this.readers) if (r.cardPresent) return { reader: id, seq: r.snapshot.cardSeq };
+    return undefined;
+  }
+
+  private async readCardNow(min: Map<ReaderId, number>, opts: { pin?: string | undefined; timeoutMs: number; signal?: AbortSignal }): Promise<CardRead> {
     const fresh = (): ReaderId | undefined => [...this.readers].find(([id, r]) => r.cardPresent && r.snapshot.cardSeq >= (min.get(id) ?? 0))?.[0];
     let id = fresh();
     if (!id) {

@@ -18,14 +18,16 @@ import type { Platform } from '../platform/platform.ts';
 import { log } from '../log.ts';
 import type { LedgerStore } from '../ledger/types.ts';
 import { loadCredentials, type Credentials } from '../platform/auth.ts';
-import { guardBrowserCalls, isLoopbackAddress, parseOrigins } from '../platform/browser-guard.ts';
+import { exposedBindProblem, isLoopbackHost, mountGateway } from '../platform/mount.ts';
 import { describeZodError } from '../platform/envelope.ts';
-import { checkBasePath, gateway, isGatewayUrl } from '../platform/gateway.ts';
+import { checkBasePath } from '../platform/gateway.ts';
+import { guardBrowserCalls, parseOrigins } from '../platform/browser-guard.ts';
 import { checkDay, dayReport, receipt } from './flows/day.ts';
 import { Devices } from './devices.ts';
 import * as outpatient from './flows/outpatient.ts';
 import { inpatientRoutes } from './inpatient-routes.ts';
 import { errorBody, TerminalError } from './errors.ts';
+import { readerService } from './reader-service.ts';
 import { openTill, type TerminalStore } from './store.ts';
 import { localPlatform, RemotePlatform } from './platform-client.ts';
 import { Terminal } from './terminal.ts';
@@ -147,11 +149,9 @@ export async function startTerminal(input: TerminalOptions): Promise<RunningTerm
   const opts = r.data;
   const origins = parseOrigins(opts.allowOrigin);
   if (origins.problem) throw new UsageError(origins.problem);
-  const loopback = isLoopbackAddress(opts.host.replace(/^\[|\]$/g, '')) || opts.host === 'localhost';
-  if (opts.tester && !loopback) throw new UsageError(`--tester moves the clock and drives virtual devices: it listens on loopback only, not ${opts.host}`);
-  if (!loopback && !opts.auth && !opts.insecure) {
-    throw new UsageError(`listening on ${opts.host} lets other machines call the gateway: give --auth FILE (signed requests), or --insecure to accept unsigned ones`);
-  }
+  if (opts.tester && !isLoopbackHost(opts.host)) throw new UsageError(`--tester moves the clock and drives virtual devices: it listens on loopback only, not ${opts.host}`);
+  const exposed = exposedBindProblem(opts.host, opts.auth, opts.insecure);
+  if (exposed) throw new UsageError(exposed);
   const credentials = opts.auth ? loadCredentials(opts.auth) : undefined;
   const clock: Clock = opts.tester ? new FixedClock(process.env.MEDPOS_NOW ?? nowIsoCst()) : clockFromEnv();
   const local = opts.platform ? undefined : await openLocal(opts, clock);
@@ -244,7 +244,10 @@ interface AppOptions {
 function buildApp(t: Terminal, devices: Devices, local: { ledger: LedgerStore; platform: Platform } | undefined, o: AppOptions): FastifyInstance {
   const tester = o.tester;
   const app = Fastify({ logger: false, forceCloseConnections: true });
-  guardBrowserCalls(app, { allowOrigins: o.allowOrigins, host: o.host, remoteAllowed: (url) => isGatewayUrl(url, o.basePath) });
+  // the transaction interface (hospital software): one envelope per body, always an envelope back;
+  // a terminal that settles remotely has none (hospital software talks to the platform itself)
+  if (local) mountGateway(app, { platform: local.platform, ledger: local.ledger, credentials: o.credentials, basePath: o.basePath, allowOrigins: o.allowOrigins, host: o.host });
+  else guardBrowserCalls(app, { allowOrigins: o.allowOrigins, host: o.host, remoteAllowed: () => false });
   const html = page(t.institution, t.config.terminalId, tester);
   const assets: Record<string, { type: string; body: string }> = {
     '/app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.js'), 'utf8') },
@@ -305,17 +308,7 @@ function buildApp(t: Terminal, devices: Devices, local: { ledger: LedgerStore; p
     return reply.code(500).send({ err_code: 'internal_error', err_msg: `the terminal could not do that: ${e.message ?? String(err)}` });
   });
 
-  // --- the transaction interface (hospital software): one envelope per body, always an envelope back;
-  // a terminal that settles remotely has none (hospital software talks to the platform itself)
-  if (local) {
-    const { ledger, platform } = local;
-    void app.register(gateway, {
-      call: (request: unknown) => platform.call(request),
-      claimNonce: (paasid: string, nonce: string, at: number) => ledger.transaction((tx) => tx.claimNonce(paasid, nonce, at)),
-      basePath: o.basePath,
-      credentials: o.credentials,
-    });
-  }
+  void app.register(readerService, { devices, pinRequired: t.world.policy.card_pin_required, checkoutHoldsCard: () => t.holdsCard() });
 
   // --- the page
   app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html));

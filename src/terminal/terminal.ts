@@ -208,6 +208,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.co;
   }
 
+  /** Does the open checkout own the card in the reader (its patient was identified by that card, still in)? */
+  holdsCard(): boolean {
+    const card = this.co?.state === 'open' ? this.co.patient?.card : null;
+    return !!card && this.devices.cardPresent(card.reader, card.seq);
+  }
+
   /** A change to the checkout: the pre-settlement shown no longer holds. */
   invalidate(co: Checkout): void {
     co.pre = null;

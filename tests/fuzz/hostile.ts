@@ -200,7 +200,7 @@ export function mutate(value: unknown, path: number[], replacement: unknown, dro
 }
 
 /** Every transaction input the shipped scenarios send, with the world and institution it was sent to. */
-function scenarioInputs(): { infno: string; input: unknown; world: string; fixmedins_code: string }[] {
+export function scenarioInputs(): { infno: string; input: unknown; world: string; fixmedins_code: string }[] {
   const dir = join(ROOT, 'fixtures/scenarios');
   const out: { infno: string; input: unknown; world: string; fixmedins_code: string }[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {

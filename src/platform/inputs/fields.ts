@@ -1,6 +1,6 @@
 /** The pieces the transactions' wire schemas are made of (clients.md section 2). */
 import { z } from 'zod';
-import { wireCount, wireDecimal4 as decimal4, wireNonNegativeYuan as nonNegativeYuan, wireYuan as yuan } from '../../core/money.ts';
+import { wireCount, wireNumberBounds, wireDecimal4 as decimal4, wireNonNegativeYuan as nonNegativeYuan, wireYuan as yuan } from '../../core/money.ts';
 
 export { decimal4, nonNegativeYuan, wireCount, yuan };
 
@@ -50,3 +50,12 @@ export const certFields = {
   card_sn: opt(32),
 };
 
+
+/**
+ * A whole count within bounds the check cannot give the JSON Schema by itself: the refinement holds in
+ * zod, and `pattern` (the string form) with the number bounds says the same in the generated schema.
+ */
+export const count = (min: number, max: number, message: string, pattern: string) =>
+  wireCount
+    .refine((n) => n >= min && n <= max, message)
+    .meta({ anyOf: [{ type: 'number', ...wireNumberBounds(1, min, max) }, { type: 'string', pattern }] });

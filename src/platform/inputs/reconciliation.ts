@@ -1,6 +1,6 @@
 /** The wire inputs of 3201, 3202. */
 import { z } from 'zod';
-import { blankable, dateOrTime, flag, id, insutype, opt, wireCount, yuan } from './fields.ts';
+import { blankable, count, dateOrTime, flag, id, insutype, opt, yuan } from './fields.ts';
 
 export const RECONCILIATION_INPUTS = {
   '3201': z.looseObject({
@@ -13,7 +13,7 @@ export const RECONCILIATION_INPUTS = {
       medfee_sumamt: yuan,
       fund_pay_sumamt: yuan,
       acct_pay: yuan,
-      fixmedins_setl_cnt: wireCount.refine((n) => n >= 0, 'must not be negative'),
+      fixmedins_setl_cnt: count(0, 1e9, 'must not be negative', '^(-(?=0+(\\.0*)?$))?\\d{1,9}(\\.0*)?$'),
       refd_setl_flag: blankable(flag),
       REFD_SETL_FLAG: blankable(flag),
     }),
