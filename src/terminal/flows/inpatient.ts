@@ -380,7 +380,7 @@ export async function settle(t: Terminal, q: { tender: Tender; tendered?: Fen | 
   s.settlements.push({ setl_id: setlId, mid, setlinfo: setl, setldetail: (out.setldetail as Setl[] | undefined) ?? [], cancel_setl_id: null, lines: covered.map((l) => l.feedetl_sn) });
   if (!mid) s.state = 'SETTLED';
   s.trial = null;
-  await recordSale(t, draft(), setl);
+  await recordSale(t, draft(), setl, pending);
   log.info({ setl_id: setlId, mid, opter_no: cashier.opter_no }, 'inpatient settled');
   t.emit('sale', { setl_id: setlId, kind: 'settle' });
   return view(t);
@@ -415,14 +415,15 @@ export async function cancelSettlement(t: Terminal, setlId: string): Promise<unk
   if (!st) throw new TerminalError('settlement_unknown', `本次住院没有结算 ${setlId}`, 404);
   const tender = t.store.sale(setlId)?.tender ?? 'cash';
   const draft = (): SaleDraft => ({ ...drafted(t, s, cashier, 'cancel', setlId), tender, tendered: null, lines: [] });
-  const out = await t.call('2305', { data: { mdtrt_id: s.mdtrt_id, setl_id: setlId, psn_no: s.patient.psn_no } }, s.patient.psn_no, s.insutype, { purpose: `ipt-cancel:${setlId}`, draft });
+  const purpose = `ipt-cancel:${setlId}`;
+  const out = await t.call('2305', { data: { mdtrt_id: s.mdtrt_id, setl_id: setlId, psn_no: s.patient.psn_no } }, s.patient.psn_no, s.insutype, { purpose, draft });
   const c = out.setlinfo as Setl;
   const cancelId = String(c.setl_id);
   st.cancel_setl_id = cancelId;
   for (const l of s.lines) if (l.setl_id === setlId) l.setl_id = null;
   if (!st.mid) s.state = 'DISCHARGED';
   s.trial = null;
-  await recordSale(t, draft(), c);
+  await recordSale(t, draft(), c, purpose);
   log.info({ setl_id: cancelId, init_setl_id: setlId }, 'inpatient settlement cancelled');
   t.emit('sale', { setl_id: cancelId, kind: 'cancel' });
   return view(t);
