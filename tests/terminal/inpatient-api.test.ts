@@ -2,7 +2,8 @@
  * The inpatient window's API, against `medpos terminal --platform URL` and the stand-in platform of
  * ./inpatient-platform.ts: bodies refused by the terminal's own validation send nothing; a settlement
  * whose answer was lost is frozen, then sent again with the same msgid and applied once; a stay
- * admitted before a restart is found again through 5201 and 5204; a pharmacy has no inpatient window.
+ * admitted before a restart is found again through 5201 and 5204; withdrawal, discharge and their
+ * cancellations; a pharmacy has no inpatient window.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,6 +102,19 @@ describe('the inpatient window API', { timeout: 60_000 }, () => {
     // the next uploaded line continues the stay's numbering
     const up = await call(term.url, 'POST', '/api/inpatient/fees', { lines: [{ hilist_code: 'XB05BAP010B001', pric: 50, cnt: 1 }] });
     expect(up.body.stay.lines.at(-1).feedetl_sn).toBe('0003');
+  });
+
+  it('withdraws a line (2302), discharges and cancels the discharge (2405); 2404 is refused while lines are live', async () => {
+    const w = await call(term.url, 'POST', '/api/inpatient/withdraw', { feedetl_sn: '0003' });
+    expect(w.body.stay.lines.map((l: { feedetl_sn: string }) => l.feedetl_sn)).toEqual(['0001', '0002']);
+    expect(platform.lines.find((l) => l.feedetl_sn === '0003')!.live).toBe(false);
+    expect((await call(term.url, 'POST', '/api/inpatient/discharge')).body.stay.state).toBe('DISCHARGED');
+    expect((await call(term.url, 'POST', '/api/inpatient/fees', { lines: [{ hilist_code: 'XB05BAP010B001', pric: 50, cnt: 1 }] })).body.err_code).toBe('stay_discharged');
+    const back = await call(term.url, 'POST', '/api/inpatient/discharge/cancel');
+    expect([back.body.stay.state, back.body.stay.endtime]).toEqual(['ADMITTED', null]);
+    const refused = await call(term.url, 'POST', '/api/inpatient/admission/cancel');
+    expect([refused.status, refused.body.err_code]).toEqual([422, 'fee_lines_exist']);
+    expect([...platform.stays.values()].at(-1)!.state).toBe('ADMITTED');
   });
 
   it('has no inpatient window in a pharmacy', async () => {
