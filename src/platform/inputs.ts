@@ -17,6 +17,7 @@ import { RECONCILIATION_INPUTS } from './inputs/reconciliation.ts';
 import { INPATIENT_INPUTS } from './inputs/inpatient.ts';
 import { CHRONIC_INPUTS } from './inputs/chronic.ts';
 import { QUERIES_INPUTS } from './inputs/queries.ts';
+import { nodeFormsOf } from './inputs/forms.ts';
 
 export { MAX_LINES } from './inputs/fields.ts';
 
@@ -34,8 +35,10 @@ export const inputs = {
 } as const;
 
 export type InputKey = keyof typeof inputs;
-/** What a handler reads: the wire schema's output, normalised (no blanks; REFD_SETL_FLAG folded into refd_setl_flag, "1" by default on 3201). */
-export type Inputs = { [K in InputKey]: z.output<(typeof inputs)[K]> };
+/** A node-variant union (./inputs/forms.ts) reads as its spec form once folded. */
+type SpecForm<S> = S extends z.ZodUnion<readonly [infer A extends z.ZodType, ...z.ZodType[]]> ? z.output<A> : z.output<S>;
+/** What a handler reads: the wire schema's output, normalised (no blanks; REFD_SETL_FLAG folded into refd_setl_flag, "1" by default on 3201; node variants folded into the spec's node, dscgTime into dscg_time). */
+export type Inputs = { [K in InputKey]: SpecForm<(typeof inputs)[K]> };
 
 /** The wire schema of a transaction's input (for `medpos schema`, OpenAPI, and the conformance suite). */
 export function wireSchema(key: InputKey): z.ZodType {
@@ -68,13 +71,22 @@ const NORMALISE: Partial<{ [K in InputKey]: (input: Inputs[K]) => void }> = {
   '3202': (i) => {
     for (const d of i.data.details) foldRefdFlag(d);
   },
+  '2303': (i) => {
+    if (i.data.dscg_time === undefined && i.data.dscgTime !== undefined) i.data.dscg_time = i.data.dscgTime;
+    delete i.data.dscgTime;
+  },
 };
 
 /** Validates a transaction's input against its wire schema, then normalises it; a refusal names the field. */
 export function parseInput<K extends InputKey>(key: K, raw: unknown): Inputs[K] {
-  const r = inputs[key].safeParse(raw);
+  const forms = nodeFormsOf(inputs[key]);
+  const form = forms?.form(raw);
+  if (form === 'both') throw new Refusal('malformed_input', forms!.bothMessage);
+  // a node-variant input is checked against the form its keys choose, so a refusal names the field
+  const r = (forms && form ? forms.schema(form) : inputs[key]).safeParse(raw);
   if (!r.success) throw new Refusal('malformed_input', describeZodError(r.error, 'input'));
   const value = r.data as Inputs[K];
+  if (forms && form) forms.fold(value as Record<string, unknown>, form);
   dropBlanks(value);
   (NORMALISE[key] as ((i: Inputs[K]) => void) | undefined)?.(value);
   return value;

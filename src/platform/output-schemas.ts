@@ -79,6 +79,7 @@ const setlinfo = z.looseObject({
   hifes_pay: yuan,
   hifmi_pay: yuan,
   hifob_pay: yuan,
+  hifdm_pay: yuan,
   maf_pay: yuan,
   oth_pay: yuan,
   hosp_part_amt: yuan,
@@ -88,11 +89,64 @@ const setlinfo = z.looseObject({
   clr_way: code,
   clr_type: code,
   refd_setl_flag: flag.optional(),
+  mid_setl_flag: flag.optional().meta({ description: 'inpatient settlements only: 1 mid-stay, 0 final' }),
 });
 
 const settlement = z.looseObject({ setlinfo, setldetail });
 const pharmacySettlement = z.looseObject({ setlinfo, setldetail, detlcutinfo: z.array(lineResult) });
 const nothing = z.looseObject({});
+
+// --- inpatient chain (inpatient.md sections 2 to 5) ---------------------------------------------------------
+
+const inpatientSettlement = z.looseObject({
+  setlinfo: setlinfo.extend({ mid_setl_flag: flag.meta({ description: '1 mid-stay, 0 final' }) }),
+  setldetail,
+});
+
+// --- chronic filings and queries (inpatient.md sections 7 and 8) ----------------------------------------------
+
+const filing = z.looseObject({
+  trt_dcla_detl_sn: code,
+  insutype: code,
+  opsp_dise_code: code,
+  opsp_dise_name: z.string().meta({ description: 'empty when neither the filing nor the policy names the disease' }),
+  begndate: code,
+  enddate: code.nullable().meta({ description: 'null: open-ended' }),
+});
+
+const trtinfo = z.looseObject({
+  psn_no: code,
+  fund_pay_type: code,
+  trt_enjymnt_flag: flag.meta({ description: '1 the person enjoys this fund, 0 not' }),
+  trt_chk_rslt: z.string().nullable().meta({ description: 'why not, when trt_enjymnt_flag is 0; else null' }),
+});
+
+const visitRow = z.looseObject({
+  mdtrt_id: code,
+  psn_no: code,
+  insutype: code,
+  med_type: code.nullable(),
+  begntime: code,
+  endtime: code.nullable(),
+  ipt_otp_no: code.nullable(),
+  inhosp_stas: z.enum(['1', '2', '3', '9']).nullable().meta({ description: 'inpatient visits: 1 admitted, 2 discharged, 3 settled, 9 cancelled; null on outpatient visits' }),
+  dise_codg: code.nullable(),
+});
+
+const stayLine = lineResult.extend({
+  med_list_codg: code,
+  init_feedetl_sn: code.nullable().meta({ description: 'on a refund line: the line it refunds' }),
+  fee_ocur_time: code.nullable(),
+  setl_id: code.nullable().meta({ description: 'the settlement covering the line now; null while unsettled' }),
+});
+
+const counter = z.looseObject({
+  insutype: code,
+  year: z.string().regex(/^\d{4}$/),
+  cum_type_code: code.meta({ description: 'the counter’s name (inpatient.md section 6), e.g. ipt_fund_used' }),
+  cum: z.number().meta({ description: 'yuan; a count for ipt_cnt' }),
+  opsp_dise_code: code.optional().meta({ description: 'on the chronic counters: the disease' }),
+});
 
 const person = z.looseObject({
   baseinfo: z.looseObject({ psn_no: code, psn_cert_type: code, certno: code, psn_name: z.string(), gend: code, naty: code, brdy: code, age: z.number() }),
@@ -144,6 +198,27 @@ export const OUTPUTS: Record<string, z.ZodType> = {
   '2207': settlement,
   '2208': settlement,
   '2601': nothing,
+  '2301': z.looseObject({ result: z.array(lineResult) }),
+  '2302': nothing,
+  '2303': inpatientSettlement,
+  '2304': inpatientSettlement,
+  '2305': inpatientSettlement,
+  '2401': z.looseObject({ result: z.looseObject({ mdtrt_id: code }) }),
+  '2402': nothing,
+  '2403': nothing,
+  '2404': nothing,
+  '2405': nothing,
+  '2503': z.looseObject({ result: z.looseObject({ trt_dcla_detl_sn: code }) }),
+  '2504': nothing,
+  '5301': z.looseObject({ feedetail: z.array(filing) }),
+  '2001': z.looseObject({ trtinfo: z.array(trtinfo) }),
+  '5201': z.looseObject({ mdtrtinfo: z.array(visitRow) }),
+  '5203': z.looseObject({
+    setlinfo: setlinfo.extend({ cancel_setl_id: code.nullable().meta({ description: 'the record that undid this settlement; null while in force' }) }),
+    setldetail,
+  }),
+  '5204': z.looseObject({ feedetail: z.array(stayLine) }),
+  '5206': z.looseObject({ cuminfo: z.array(counter) }),
   '3201': z.looseObject({ stmtinfo: z.looseObject({ setl_optins: code, stmt_rslt: flag, stmt_rslt_dscr: z.string() }) }),
   '3202': z.looseObject({ details: z.array(reconciled) }),
 };

@@ -59,7 +59,8 @@ function enrichedWorld(): string {
 type Vars = Record<string, string>;
 interface Step {
   infno: string;
-  input: (v: Vars, amt: (yuan: number, places?: number) => number | string) => Record<string, unknown>;
+  /** `family`: the node and name variants one HIS family sends (clients.md section 2), used with the decimal strings. */
+  input: (v: Vars, amt: (yuan: number, places?: number) => number | string, family: boolean) => Record<string, unknown>;
   /** Lists that must have rows in this chain (so that their rows are checked). */
   rows?: string[];
   keep?: (output: any, v: Vars) => void;
@@ -240,31 +241,39 @@ const CHAINS: { name: string; institution: string; steps: Step[] }[] = [
   },
 ];
 
-/** The inpatient chain (inpatient.md section 3) for 谢志强: admission, fees with a refund, mid-stay, discharge, final, cancel, and back. */
+/** The inpatient chain (inpatient.md section 3) for 谢志强: admission, fees with a refund, mid-stay, discharge, final, cancel, and back to no admission. */
 const stayLine = (sn: string, code: string, pric: number, cnt: number, amt: (y: number, p?: number) => number | string, v: Vars, init = '') =>
   feeLine(sn, code, pric, cnt, amt, { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, init_feedetl_sn: init, det_item_fee_sumamt: amt(Math.round(pric * cnt * 100) / 100) });
+/** The family's inputs come without the `data` wrapper. */
+const dataOf = (family: boolean, fields: Record<string, unknown>) => (family ? fields : { data: fields });
 const staySettle = (infno: '2303' | '2304', mid: '0' | '1', total: number, keep?: Step['keep']): Step => ({
   infno,
-  input: (v, amt) => ({
-    data: { psn_no: XIE.psn_no, mdtrt_cert_type: '02', mdtrt_cert_no: XIE.certno, card_sn: '', medfee_sumamt: amt(total), psn_setlway: '01', mdtrt_id: v.mdtrt_id, insutype: '310', acct_used_flag: '1', mid_setl_flag: mid, invono: '', fulamt_ownpay_amt: amt(0), overlmt_selfpay: amt(0), preselfpay_amt: amt(0), inscp_scp_amt: amt(total) },
-  }),
+  input: (v, amt, family) =>
+    dataOf(family, {
+      psn_no: XIE.psn_no, mdtrt_cert_type: '02', mdtrt_cert_no: XIE.certno, card_sn: '', medfee_sumamt: amt(total), psn_setlway: '01', mdtrt_id: v.mdtrt_id, insutype: '310', acct_used_flag: '1', mid_setl_flag: mid, invono: '', fulamt_ownpay_amt: amt(0), overlmt_selfpay: amt(0), preselfpay_amt: amt(0), inscp_scp_amt: amt(total),
+      ...(mid === '0' ? { [family ? 'dscgTime' : 'dscg_time']: '2026-11-19 10:00:00' } : {}),
+    }),
   rows: ['setldetail'],
   keep,
 });
+/** 2401, the admission (a first one is cancelled by 2404 at once, as a ward does when it admitted the wrong patient). */
+const admit: Step = {
+  infno: '2401',
+  input: () => ({
+    mdtrtinfo: { psn_no: XIE.psn_no, insutype: '310', coner_name: '', tel: '', begntime: '2026-11-10T09:00:00', mdtrt_cert_type: '02', mdtrt_cert_no: XIE.certno, card_sn: '', med_type: '21', ipt_no: 'ZY2026111000001', medrcdno: '', atddr_no: 'D0001', chfpdr_name: '张医生', adm_diag_dscr: '', adm_dept_codg: 'A03', adm_dept_name: '外科', adm_bed: '12', dscg_maindiag_code: '', dscg_maindiag_name: '', main_cond_dscr: '', dise_codg: 'K80.200', dise_name: '胆囊结石', oprn_oprt_code: '', oprn_oprt_name: '', fpsc_no: '', matn_type: '', birctrl_type: '', latechb_flag: '', geso_val: '', fetts: '', fetus_cnt: '', pret_flag: '', birctrl_matn_date: '', dise_type_code: '', expContent: {} },
+    diseinfo: [{ psn_no: XIE.psn_no, diag_type: '1', maindiag_flag: '1', diag_srt_no: '1', diag_code: 'K80.200', diag_name: '胆囊结石', adm_cond: '', diag_dept: '外科', dise_dor_no: 'D0001', dise_dor_name: '张医生', diag_time: '2026-11-10 09:10:00' }],
+  }),
+  keep: (o, v) => (v.mdtrt_id = o.result.mdtrt_id),
+};
 CHAINS.push({
   name: 'inpatient',
   institution: HOSPITAL,
   steps: [
     signIn,
-    {
-      infno: '2401',
-      input: () => ({
-        mdtrtinfo: { psn_no: XIE.psn_no, insutype: '310', coner_name: '', tel: '', begntime: '2026-11-10T09:00:00', mdtrt_cert_type: '02', mdtrt_cert_no: XIE.certno, card_sn: '', med_type: '21', ipt_no: 'ZY2026111000001', medrcdno: '', atddr_no: 'D0001', chfpdr_name: '张医生', adm_diag_dscr: '', adm_dept_codg: 'A03', adm_dept_name: '外科', adm_bed: '12', dscg_maindiag_code: '', dscg_maindiag_name: '', main_cond_dscr: '', dise_codg: 'K80.200', dise_name: '胆囊结石', oprn_oprt_code: '', oprn_oprt_name: '', fpsc_no: '', matn_type: '', birctrl_type: '', latechb_flag: '', geso_val: '', fetts: '', fetus_cnt: '', pret_flag: '', birctrl_matn_date: '', dise_type_code: '', expContent: {} },
-        diseinfo: [{ psn_no: XIE.psn_no, diag_type: '1', maindiag_flag: '1', diag_srt_no: '1', diag_code: 'K80.200', diag_name: '胆囊结石', adm_cond: '', diag_dept: '外科', dise_dor_no: 'D0001', dise_dor_name: '张医生', diag_time: '2026-11-10 09:10:00' }],
-      }),
-      keep: (o, v) => (v.mdtrt_id = o.result.mdtrt_id),
-    },
-    { infno: '2403', input: (v) => ({ adminfo: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, med_type: '21', begntime: '2026-11-10 09:00:00', ipt_no: 'ZY2026111000001', expContent: {} } }) },
+    admit,
+    { infno: '2404', input: (v, _amt, family) => dataOf(family, { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, expContent: {} }) },
+    admit,
+    { infno: '2403', input: (v, _amt, family) => ({ [family ? 'mdtrtinfo' : 'adminfo']: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, med_type: '21', begntime: '2026-11-10 09:00:00', ipt_no: 'ZY2026111000001', expContent: {} } }) },
     { infno: '2301', input: (v, amt) => ({ feedetail: [stayLine('1', '110200001000000', 50, 10, amt, v), stayLine('2', '002101030010000', 250, 4, amt, v)] }), rows: ['result'] },
     staySettle('2303', '1', 1500),
     staySettle('2304', '1', 1500),
@@ -273,13 +282,13 @@ CHAINS.push({
       input: (v, amt) => ({ feedetail: [stayLine('3', '331000000010000', 2000, 1, amt, v), stayLine('4', '002503010010000', 100, 3, amt, v), stayLine('5', '002503010010000', 100, -1, amt, v, '4')] }),
       rows: ['result'],
     },
-    { infno: '2302', input: (v) => ({ data: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, feedetl_sn: '5', expContent: {} } }) },
-    { infno: '2402', input: (v) => ({ dscginfo: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, endtime: '2026-11-19T10:00:00', insutype: '310', dscg_way: '1', dscg_dept_codg: 'A03', dscg_dept_name: '外科', expContent: {} }, diseinfo: [] }) },
+    { infno: '2302', input: (v, _amt, family) => dataOf(family, { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, feedetl_sn: '5', expContent: {} }) },
+    { infno: '2402', input: (v, _amt, family) => ({ [family ? 'mdtrtinfo' : 'dscginfo']: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, endtime: '2026-11-19T10:00:00', insutype: '310', dscg_way: '1', dscg_dept_codg: 'A03', dscg_dept_name: '外科', expContent: {} }, diseinfo: [] }) },
     staySettle('2303', '0', 2300),
     staySettle('2304', '0', 2300, (o, v) => (v.setl_id = o.setlinfo.setl_id)),
-    { infno: '2305', input: (v) => ({ data: { mdtrt_id: v.mdtrt_id, setl_id: v.setl_id, psn_no: XIE.psn_no, expContent: {} } }), rows: ['setldetail'] },
+    { infno: '2305', input: (v, _amt, family) => dataOf(family, { mdtrt_id: v.mdtrt_id, setl_id: v.setl_id, psn_no: XIE.psn_no, expContent: {} }), rows: ['setldetail'] },
     reconcile('21'),
-    { infno: '2405', input: (v) => ({ data: { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, expContent: {} } }) },
+    { infno: '2405', input: (v, _amt, family) => dataOf(family, { mdtrt_id: v.mdtrt_id, psn_no: XIE.psn_no, expContent: {} }) },
   ],
 });
 
@@ -329,7 +338,7 @@ for (const variant of VARIANTS) {
         const vars: Vars = {};
         const answers: Record<string, any> = {};
         for (const step of chain.steps) {
-          const env = envelopeOf(step.infno, chain.institution, step.input(vars, amt), vars);
+          const env = envelopeOf(step.infno, chain.institution, step.input(vars, amt, variant.strings), vars);
           const text = JSON.stringify(env);
           const [body, type] =
             variant.body === 'gbk' ? [iconv.encode(text, 'gbk'), 'application/json;charset=GBK'] : variant.body === 'text' ? [Buffer.from(text), 'text/plain'] : [Buffer.from(text), 'application/json;charset=utf-8'];

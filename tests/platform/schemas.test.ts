@@ -13,6 +13,7 @@ import { Platform } from '../../src/platform/platform.ts';
 import { inputJsonSchema, outputJsonSchema, transactionList } from '../../src/platform/schemas.ts';
 import { INPUT_OF } from '../../src/platform/transactions.ts';
 import { openApiDocument } from '../../src/platform/openapi.ts';
+import { OUTPUTS } from '../../src/platform/output-schemas.ts';
 import { runScenario, scenarioFiles, scenarioSchema } from '../../src/replay/replay.ts';
 import { mutate, scenarioInputs } from '../fuzz/hostile.ts';
 
@@ -37,6 +38,8 @@ describe('the published schemas', () => {
   it('cover every transaction of the registry, and every input schema', () => {
     expect(transactionList().map((t) => t.infno).sort()).toEqual(Object.keys(INPUT_OF).sort());
     for (const key of Object.keys(inputs)) expect(Object.values(INPUT_OF)).toContain(key);
+    // a transaction without an entry would be published as a bare object
+    expect(Object.keys(OUTPUTS).sort()).toEqual(Object.keys(INPUT_OF).sort());
     const doc = openApiDocument() as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
     for (const { infno } of transactionList()) {
       expect(doc.paths).toHaveProperty([`/fsi/api/rsfComIfsService/callService/${infno}`]);
@@ -85,6 +88,7 @@ describe('the published schemas', () => {
         await runScenario(scenario, dir, () => {});
       }
       const checkers = new Map<string, ReturnType<typeof ajv.compile>>();
+      const firstAnswer = new Map<string, unknown>();
       let checked = 0;
       for (const r of call.mock.results) {
         const res = (await r.value) as { infcode: number; output: unknown };
@@ -93,9 +97,35 @@ describe('the published schemas', () => {
         let check = checkers.get(req.infno);
         if (!check) checkers.set(req.infno, (check = ajv.compile(outputJsonSchema(req.infno))));
         if (!check(res.output)) throw new Error(`${req.infno} answer does not fit its output schema: ${ajv.errorsText(check.errors)}`);
+        if (!firstAnswer.has(req.infno)) firstAnswer.set(req.infno, res.output);
         checked++;
       }
       expect(checked).toBeGreaterThan(20);
+      // every transaction of the registry answered successfully at least once in the scenarios
+      expect([...firstAnswer.keys()].sort()).toEqual(Object.keys(INPUT_OF).sort());
+      // and the schemas are not vacuous: an answer missing any field the schema lists as required is refused
+      let dropped = 0;
+      for (const [infno, output] of firstAnswer) {
+        const check = checkers.get(infno)!;
+        for (const path of requiredPaths(outputJsonSchema(infno), output)) {
+          const copy = structuredClone(output);
+          const parent = path.slice(0, -1).reduce<any>((v, k) => v[k], copy); // eslint-disable-line @typescript-eslint/no-explicit-any
+          delete parent[path.at(-1)!];
+          if (check(copy)) throw new Error(`${infno} output schema accepts the answer without ${path.join('.')}`);
+          dropped++;
+        }
+      }
+      expect(dropped).toBeGreaterThan(500);
     });
   });
 });
+
+type JsonSchemaNode = { type?: string; properties?: Record<string, JsonSchemaNode>; required?: string[]; items?: JsonSchemaNode };
+
+/** The paths of every required key the answer has, through objects and the first row of each list. */
+function requiredPaths(schema: JsonSchemaNode, value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (schema.type === 'array' && Array.isArray(value) && value.length > 0 && schema.items) return requiredPaths(schema.items, value[0], [...at, 0]);
+  if (schema.type !== 'object' || typeof value !== 'object' || value === null) return [];
+  const v = value as Record<string, unknown>;
+  return (schema.required ?? []).filter((k) => Object.hasOwn(v, k)).flatMap((k) => [[...at, k], ...requiredPaths(schema.properties?.[k] ?? {}, v[k], [...at, k])]);
+}

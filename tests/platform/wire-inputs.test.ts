@@ -60,10 +60,48 @@ describe('wire inputs', () => {
     expect(refusal(() => parseInput('3201', { data: { ...base, fixmedins_setl_cnt: '1.5' } })).message).toContain('fixmedins_setl_cnt');
   });
 
+  it('reads the inpatient node variants: mdtrtinfo for adminfo/dscginfo, bare data inputs, dscgTime', () => {
+    const dscg = { mdtrt_id: 'M1', psn_no: 'P1', endtime: '2026-11-19T10:00:00', dscg_way: '' };
+    expect(parseInput('2402', { mdtrtinfo: dscg, diseinfo: [] })).toEqual(parseInput('2402', { dscginfo: dscg, diseinfo: [] }));
+    expect(parseInput('2402', { mdtrtinfo: dscg }).dscginfo).toEqual({ mdtrt_id: 'M1', psn_no: 'P1', endtime: '2026-11-19 10:00:00' });
+    expect(parseInput('2403', { mdtrtinfo: { mdtrt_id: 'M1', psn_no: 'P1', begntime: '2026-11-10' } })).toEqual({ adminfo: { mdtrt_id: 'M1', psn_no: 'P1', begntime: '2026-11-10 00:00:00' } });
+    expect(parseInput('2404', { mdtrt_id: 'M1', psn_no: 'P1', expContent: {} })).toEqual({ data: { mdtrt_id: 'M1', psn_no: 'P1', expContent: {} } });
+    expect(parseInput('2405', { mdtrt_id: 'M1', psn_no: 'P1' })).toEqual(parseInput('2405', { data: { mdtrt_id: 'M1', psn_no: 'P1' } }));
+    expect(parseInput('2302', { mdtrt_id: 'M1', psn_no: 'P1', feedetl_sn: '5' }).data.feedetl_sn).toBe('5');
+    expect(parseInput('2305', { mdtrt_id: 'M1', setl_id: 'S1', psn_no: 'P1' }).data.setl_id).toBe('S1');
+    const stay = { psn_no: 'P1', mdtrt_cert_type: '02', mdtrt_cert_no: 'C', medfee_sumamt: '15.00', mdtrt_id: 'M1', insutype: '310', acct_used_flag: '1', mid_setl_flag: '0' };
+    const bare = parseInput('2303', { ...stay, dscgTime: '2026-11-19T10:00:00', card_sn: '' }).data;
+    expect(bare).toMatchObject({ medfee_sumamt: 1500, dscg_time: '2026-11-19 10:00:00' });
+    expect(bare).not.toHaveProperty('dscgTime');
+    expect(bare).not.toHaveProperty('card_sn');
+    expect(parseInput('2303', { data: { ...stay, dscg_time: '2026-11-19 10:00:00', dscgTime: '' } }).data).toMatchObject({ dscg_time: '2026-11-19 10:00:00' });
+    // a bad field of a bare input is named as sent
+    expect(refusal(() => parseInput('2303', { ...stay, medfee_sumamt: '1.234' })).message).toContain('input.medfee_sumamt');
+    expect(refusal(() => parseInput('2303', { data: { ...stay, dscgTime: 'yesterday' } })).message).toContain('input.data.dscgTime');
+    expect(refusal(() => parseInput('2402', { mdtrtinfo: { ...dscg, endtime: '' } })).message).toContain('input.mdtrtinfo.endtime');
+  });
+
+  it('refuses an inpatient input carrying both forms, naming them', () => {
+    const visit = { mdtrt_id: 'M1', psn_no: 'P1' };
+    for (const [key, input, names] of [
+      ['2402', { dscginfo: { ...visit, endtime: '2026-11-19' }, mdtrtinfo: { ...visit, endtime: '2026-11-19' } }, 'dscginfo and mdtrtinfo'],
+      ['2403', { adminfo: visit, mdtrtinfo: visit }, 'adminfo and mdtrtinfo'],
+      ['2404', { data: visit, ...visit }, 'data and its fields bare'],
+      ['2405', { data: visit, psn_no: 'P2' }, 'data and its fields bare'],
+      ['2302', { data: { ...visit, feedetl_sn: '5' }, feedetl_sn: '5' }, 'data and its fields bare'],
+    ] as const) {
+      const r = refusal(() => parseInput(key, input));
+      expect(r.err_code, key).toBe('malformed_input');
+      expect(r.message, key).toContain(names);
+      expect(wireSchema(key).safeParse(input).success, key).toBe(false);
+    }
+  });
+
   it('every wire schema converts to a JSON Schema that allows the string forms', () => {
     for (const key of Object.keys(inputs) as InputKey[]) {
-      const schema = z.toJSONSchema(wireSchema(key), { io: 'input' }) as Record<string, unknown>;
-      expect(schema.type, key).toBe('object');
+      const schema = z.toJSONSchema(wireSchema(key), { io: 'input' }) as { type?: string; anyOf?: { type?: string }[] };
+      // a node-variant input is the union of its two forms, both objects
+      expect(schema.anyOf?.map((s) => s.type) ?? [schema.type], key).toEqual(schema.anyOf ? ['object', 'object'] : ['object']);
     }
     const text = JSON.stringify(z.toJSONSchema(wireSchema('2204'), { io: 'input' }));
     expect(text).toContain('"type":"string","pattern"');

@@ -1,6 +1,7 @@
 /** The wire inputs of the inpatient chain (inpatient.md section 3: 2401-2405, 2301-2305). */
 import { z } from 'zod';
 import { certFields, decimal4, flag, id, insutype, lines, medType, nonNegativeYuan, opt, time, yuan } from './fields.ts';
+import { withNodeVariant } from './forms.ts';
 
 /** A time the call cannot do without (2401 begntime, 2402 endtime), in the forms `time` takes. */
 const requiredTime = z
@@ -25,12 +26,17 @@ export const INPATIENT_INPUTS = {
     }),
     diseinfo,
   }),
-  '2403': z.looseObject({
-    adminfo: z.looseObject({ mdtrt_id: id(), psn_no: id(), med_type: medType.optional(), begntime: time, dise_codg: opt(30), dise_name: opt(300) }),
-    diseinfo,
-  }),
-  '2404': z.looseObject({ data: visitRef }),
-  '2405': z.looseObject({ data: visitRef }),
+  // clients.md section 2: one family sends mdtrtinfo for adminfo/dscginfo, and the data inputs bare
+  '2403': withNodeVariant(
+    z.looseObject({
+      adminfo: z.looseObject({ mdtrt_id: id(), psn_no: id(), med_type: medType.optional(), begntime: time, dise_codg: opt(30), dise_name: opt(300) }),
+      diseinfo,
+    }),
+    'adminfo',
+    'mdtrtinfo',
+  ),
+  '2404': withNodeVariant(z.looseObject({ data: visitRef }), 'data', null),
+  '2405': withNodeVariant(z.looseObject({ data: visitRef }), 'data', null),
   '2301': z.looseObject({
     feedetail: lines(
       z.looseObject({
@@ -49,22 +55,33 @@ export const INPATIENT_INPUTS = {
       }),
     ),
   }),
-  '2302': z.looseObject({ data: z.looseObject({ mdtrt_id: id(), psn_no: id(), feedetl_sn: id(30) }) }),
-  '2402': z.looseObject({
-    dscginfo: z.looseObject({ mdtrt_id: id(), psn_no: id(), endtime: requiredTime, insutype: insutype.optional(), dscg_way: opt(6), dise_codg: opt(30), dise_name: opt(300) }),
-    diseinfo,
-  }),
-  '2303': z.looseObject({
-    data: z.looseObject({
-      psn_no: id(),
-      ...certFields,
-      medfee_sumamt: nonNegativeYuan,
-      mdtrt_id: id(),
-      insutype,
-      acct_used_flag: flag,
-      mid_setl_flag: flag,
-      psn_setlway: opt(3),
+  '2302': withNodeVariant(z.looseObject({ data: z.looseObject({ mdtrt_id: id(), psn_no: id(), feedetl_sn: id(30) }) }), 'data', null),
+  '2402': withNodeVariant(
+    z.looseObject({
+      dscginfo: z.looseObject({ mdtrt_id: id(), psn_no: id(), endtime: requiredTime, insutype: insutype.optional(), dscg_way: opt(6), dise_codg: opt(30), dise_name: opt(300) }),
+      diseinfo,
     }),
-  }),
-  '2305': z.looseObject({ data: z.looseObject({ mdtrt_id: id(), setl_id: id(), psn_no: id() }) }),
+    'dscginfo',
+    'mdtrtinfo',
+  ),
+  // 2303 and 2304 (the same input); dscgTime is one family's name for dscg_time
+  '2303': withNodeVariant(
+    z.looseObject({
+      data: z.looseObject({
+        psn_no: id(),
+        ...certFields,
+        medfee_sumamt: nonNegativeYuan,
+        mdtrt_id: id(),
+        insutype,
+        acct_used_flag: flag,
+        mid_setl_flag: flag,
+        psn_setlway: opt(3),
+        dscg_time: time,
+        dscgTime: time,
+      }),
+    }),
+    'data',
+    null,
+  ),
+  '2305': withNodeVariant(z.looseObject({ data: z.looseObject({ mdtrt_id: id(), setl_id: id(), psn_no: id() }) }), 'data', null),
 } as const;

@@ -21,6 +21,14 @@ export function watchKeyboardWedge(onScan, target = document) {
     chars = '';
     field = null;
   };
+  // The first key of what may be a burst (a character, or the Shift a scanner holds for a capital):
+  // remember where it is going.
+  const start = () => {
+    chars = '';
+    const el = document.activeElement;
+    field = el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA') ? el : null;
+    fieldValue = field ? field.value : '';
+  };
 
   const onKey = (e) => {
     if (e.ctrlKey || e.altKey || e.metaKey || e.isComposing) return reset();
@@ -42,15 +50,10 @@ export function watchKeyboardWedge(onScan, target = document) {
     }
     if (e.key.length !== 1) {
       if (e.key !== 'Shift') reset(); // scanners type shifted letters; any other key is a person
+      else if (gap >= MAX_GAP_MS) start();
       return;
     }
-    if (gap >= MAX_GAP_MS) {
-      // The first key of what may be a burst: remember where it is going.
-      chars = '';
-      const el = document.activeElement;
-      field = el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA') ? el : null;
-      fieldValue = field ? field.value : '';
-    }
+    if (gap >= MAX_GAP_MS) start();
     chars += e.key;
   };
 
