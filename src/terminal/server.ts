@@ -252,6 +252,7 @@ function buildApp(t: Terminal, devices: Devices, local: { ledger: LedgerStore; p
   const assets: Record<string, { type: string; body: string }> = {
     '/app.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.js'), 'utf8') },
     '/diagnosis.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'diagnosis.js'), 'utf8') },
+    '/day-view.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'day-view.js'), 'utf8') },
     '/inpatient.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'inpatient.js'), 'utf8') },
     '/wedge.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(join(PUBLIC, 'wedge.js'), 'utf8') },
     '/app.css': { type: 'text/css; charset=utf-8', body: readFileSync(join(PUBLIC, 'app.css'), 'utf8') },
