@@ -58,6 +58,8 @@ export class PgTx extends PgStayTx implements LedgerTx {
   purgeNoncesBefore: number | undefined;
   /** Set when the transaction has ended: a LedgerTx kept past its transaction must not run statements on a pooled connection. */
   ended = false;
+  /** A session-level lock is held: the connection must not go back to the pool. */
+  holdsSessionLock = false;
   private readonly lockedPersons = new Set<string>();
   private readonly lockedVisits = new Set<string>();
   private readonly lockedUndo = new Set<string>();
@@ -94,6 +96,21 @@ export class PgTx extends PgStayTx implements LedgerTx {
 
   async advisoryLock(kind: number, key = 0): Promise<void> {
     await this.rows('SELECT pg_advisory_xact_lock($1, $2)', [kind, key]);
+  }
+
+  /**
+   * The chain barrier: takes the chain lock exclusively (granted once no appender is in flight),
+   * reads the highest seq then committed, and lets the lock go in that same statement (its snapshot
+   * was taken while the lock was held). Every seq up to it is final: committed or rolled back.
+   * The lock is a session lock, so that it can end before this transaction does; if the statement
+   * that lets it go fails, the connection is discarded, which ends it too.
+   */
+  async settledSeq(): Promise<number> {
+    await this.rows('SELECT pg_advisory_lock($1, 0)', [LOCK.chain]);
+    this.holdsSessionLock = true;
+    const row = await this.one<{ m: number | null }>('SELECT (SELECT max(seq) FROM settlements) AS m, pg_advisory_unlock($1, 0)', [LOCK.chain]);
+    this.holdsSessionLock = false;
+    return row?.m ?? 0;
   }
 
   async meta(key: string): Promise<string | undefined> {

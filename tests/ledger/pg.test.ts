@@ -48,7 +48,8 @@ async function ledgerWithWorld(): Promise<{ url: string; store: LedgerStore }> {
   return { url, store };
 }
 
-const unsealed = async (url: string) => Number((await rawQuery(url, 'SELECT count(*) AS n FROM settlements WHERE hash IS NULL'))[0]!.n);
+const UNSEALED = 'SELECT count(*) AS n FROM settlements s WHERE NOT EXISTS (SELECT 1 FROM settlement_chain c WHERE c.seq = s.seq)';
+const unsealed = async (url: string) => Number((await rawQuery(url, UNSEALED))[0]!.n);
 
 async function until(what: string, check: () => Promise<boolean>, limitMs = 10_000): Promise<void> {
   const deadline = Date.now() + limitMs;
@@ -89,7 +90,7 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
     try {
       const r = await store.transaction((tx) => settle(tx, 1234));
       await store.seal();
-      const [row] = await rawQuery(url, 'SELECT medfee_sumamt, acct_pay, psn_cash_pay, balc, hash IS NOT NULL AS sealed FROM settlements WHERE setl_id = ?', [r.setl_id]);
+      const [row] = await rawQuery(url, 'SELECT medfee_sumamt, acct_pay, psn_cash_pay, balc, c.hash IS NOT NULL AS sealed FROM settlements s LEFT JOIN settlement_chain c USING (seq) WHERE setl_id = ?', [r.setl_id]);
       expect(row).toEqual({ medfee_sumamt: '1234', acct_pay: '1234', psn_cash_pay: '0', balc: String(286050 - 1234), sealed: true });
       const types = await rawQuery(url, "SELECT data_type FROM information_schema.columns WHERE table_name = 'settlements' AND column_name IN ('medfee_sumamt', 'balc', 'acct_pay') GROUP BY data_type");
       expect(types).toEqual([{ data_type: 'bigint' }]);
@@ -188,7 +189,7 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
       expect(sealedBySealers + rest).toBeLessThanOrEqual(total); // the timers sealed the others
       expect(await unsealed(url)).toBe(0);
       expect(await store.verifyChain()).toEqual({ ok: true, records: total });
-      const chain = await rawQuery(url, 'SELECT seq, prev_hash, hash FROM settlements ORDER BY seq');
+      const chain = await rawQuery(url, 'SELECT s.seq, c.prev_hash, c.hash FROM settlements s LEFT JOIN settlement_chain c USING (seq) ORDER BY s.seq');
       chain.forEach((row, i) => i > 0 && expect(row.prev_hash).toBe(chain[i - 1]!.hash));
       expect((await rawQuery(url, "SELECT value FROM meta WHERE key = 'chain_head'"))[0]!.value).toBe(chain.at(-1)!.hash);
     } finally {
@@ -246,7 +247,7 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
       const recs = [];
       for (let i = 0; i < 3; i++) recs.push(await store.transaction((tx) => settle(tx, 10)));
       await store.seal();
-      await rawQuery(url, 'UPDATE settlements SET hash = NULL, prev_hash = NULL WHERE setl_id = ?', [recs[1]!.setl_id]);
+      await rawQuery(url, 'DELETE FROM settlement_chain WHERE seq = (SELECT seq FROM settlements WHERE setl_id = ?)', [recs[1]!.setl_id]);
       expect(await store.verifyChain()).toMatchObject({ ok: false, setl_id: recs[1]!.setl_id, problem: 'the record was changed' });
     } finally {
       await store.close();
