@@ -41,7 +41,24 @@ export function sequenceName(name: string): string {
   return `"medpos_seq_${safe}"`;
 }
 
-const INSERT_SETTLEMENT = `INSERT INTO settlements (${RECORD_FIELDS.join(', ')}) VALUES (${RECORD_FIELDS.map((_, i) => `$${i + 1}`).join(', ')})`;
+/**
+ * appendSettlement's statement: $1 the chain lock's class, then the record's fields, then the debits
+ * (persons, roles, amounts, in order) and the fee line ids. A person debited twice moves once, by the sum.
+ */
+function appendSettlementSql(takeChainLock: boolean): string {
+  const n = RECORD_FIELDS.length;
+  const [psns, roles, amounts, lineIds] = [n + 2, n + 3, n + 4, n + 5].map((i) => `$${i}`);
+  return `WITH chain AS (SELECT ${takeChainLock ? 'pg_advisory_xact_lock_shared($1, 0)' : '$1::int'} AS locked),
+  rec AS (INSERT INTO settlements (${RECORD_FIELDS.join(', ')}) SELECT ${RECORD_FIELDS.map((_, i) => `$${i + 2}`).join(', ')} FROM chain RETURNING setl_id),
+  debits AS (INSERT INTO settlement_debits (setl_id, psn_no, role, amount)
+    SELECT rec.setl_id, d.psn_no, d.role, d.amount FROM rec, unnest(${psns}::text[], ${roles}::text[], ${amounts}::bigint[]) WITH ORDINALITY AS d(psn_no, role, amount, n) ORDER BY d.n),
+  moved AS (UPDATE accounts a SET balc = a.balc - m.amount
+    FROM (SELECT psn_no, sum(amount)::bigint AS amount FROM unnest(${psns}::text[], ${amounts}::bigint[]) AS x(psn_no, amount) GROUP BY psn_no) m
+    WHERE a.psn_no = m.psn_no RETURNING 1),
+  lines AS (INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT rec.setl_id, unnest(${lineIds}::bigint[]) FROM rec)
+  SELECT (SELECT count(*) FROM moved)::int AS moved`;
+}
+const APPEND_SETTLEMENT = { first: appendSettlementSql(true), locked: appendSettlementSql(false) };
 
 /** How often (in claims) a process purges nonces older than the window. */
 const NONCE_PURGE_EVERY = 500;
@@ -284,29 +301,28 @@ export class PgTx extends PgStayTx implements LedgerTx {
   /**
    * Appends a settlement record, unsealed, and applies it as the SQLite ledger does. The shared
    * chain lock, held to commit, is what lets the sealer know when no lower seq can still appear.
+   * The lock, the record, its debits, the balances they move and its fee lines are one statement
+   * (one round trip); the lock comes first, in the CTE the record's INSERT reads from, so it is
+   * held before the record's seq is drawn.
    */
   async appendSettlement(given: SettlementRecord, debits: Debit[], lines: SettledLines, funds: readonly SettlementFund[] = []): Promise<void> {
     const rec = completeRecord(given);
     for (const p of [rec.psn_no, ...debits.map((d) => d.psn_no)]) await this.lockFamily(p);
-    if (!this.chainLocked) {
-      await this.rows('SELECT pg_advisory_xact_lock_shared($1, 0)', [LOCK.chain]);
-      this.chainLocked = true;
-    }
-    await this.rows(INSERT_SETTLEMENT, RECORD_FIELDS.map((k) => rec[k]));
+    const lineIds = Array.isArray(lines) ? lines : [];
+    const [applied] = await this.rows<{ moved: number }>(this.chainLocked ? APPEND_SETTLEMENT.locked : APPEND_SETTLEMENT.first, [
+      LOCK.chain,
+      ...RECORD_FIELDS.map((k) => rec[k]),
+      debits.map((d) => d.psn_no),
+      debits.map((d) => d.role),
+      debits.map((d) => d.amount),
+      lineIds,
+    ]);
+    this.chainLocked = true;
     this.appended = true;
-    if (debits.length > 0) {
-      await this.rows(
-        'INSERT INTO settlement_debits (setl_id, psn_no, role, amount) SELECT $1, d.psn_no, d.role, d.amount FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS d(psn_no, role, amount, n) ORDER BY d.n',
-        [rec.setl_id, debits.map((d) => d.psn_no), debits.map((d) => d.role), debits.map((d) => d.amount)],
-      );
-    }
-    for (const d of debits) {
-      const moved = await this.rows('UPDATE accounts SET balc = balc - $1 WHERE psn_no = $2 RETURNING 1', [d.amount, d.psn_no]);
-      if (moved.length !== 1) throw new Error(`no personal account for ${d.psn_no}`);
-    }
+    const accounts = new Set(debits.map((d) => d.psn_no));
+    if (applied!.moved !== accounts.size) throw new Error(`no personal account for one of ${[...accounts].join(', ')}`);
     await this.applyDeltas(rec);
     if (!Array.isArray(lines)) await this.settleUnsettled(rec.setl_id, lines.unsettledOf);
-    else if (lines.length > 0) await this.rows('INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT $1, unnest($2::bigint[])', [rec.setl_id, lines]);
     await this.insertFunds(rec.setl_id, funds);
   }
 
