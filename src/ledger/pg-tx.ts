@@ -22,6 +22,10 @@ export interface TxHost {
   familyOf(psnNo: string): readonly string[];
   /** Sequences known to exist (created by a committed transaction). */
   readonly knownSequences: ReadonlySet<string>;
+  /** Numbers a sequence drawn at once (1: one per draw; more: the rest kept for this process's next draws). */
+  readonly numberBlock: number;
+  /** Numbers drawn earlier and not handed out yet, lowest first, per sequence. */
+  readonly drawnNumbers: Map<string, number[]>;
 }
 
 /** Statement names for the server's plan cache, one per SQL text (the same on every connection). */
@@ -138,14 +142,26 @@ export class PgTx extends PgStayTx implements LedgerTx {
     await this.rows('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   }
 
-  /** A sequence per name: numbers never wait for another transaction's commit (a rolled-back one leaves a gap). */
+  /**
+   * A sequence per name: numbers never wait for another transaction's commit (a rolled-back one
+   * leaves a gap). With a number block above 1 (a server), one round trip draws that many and the
+   * process hands them out in order; only from a sequence already committed, since a sequence
+   * created by a transaction that rolls back goes with it and would give the same numbers again.
+   */
   async nextSeq(name: string): Promise<number> {
     const seq = sequenceName(name);
-    if (!this.host.knownSequences.has(seq) && !this.createdSequences.includes(seq)) {
+    const kept = this.host.drawnNumbers.get(seq);
+    if (kept && kept.length > 0) return kept.shift()!;
+    const known = this.host.knownSequences.has(seq);
+    if (!known && !this.createdSequences.includes(seq)) {
       await this.rows(`CREATE SEQUENCE IF NOT EXISTS ${seq}`, [], false);
       this.createdSequences.push(seq);
     }
-    return (await this.one<{ value: number }>('SELECT nextval($1::regclass) AS value', [seq]))!.value;
+    if (!known || this.host.numberBlock <= 1) return (await this.one<{ value: number }>('SELECT nextval($1::regclass) AS value', [seq]))!.value;
+    const drawn = (await this.rows<{ value: number }>('SELECT nextval($1::regclass) AS value FROM generate_series(1, $2)', [seq, this.host.numberBlock])).map((r) => r.value).sort((a, b) => a - b);
+    const first = drawn.shift()!;
+    this.host.drawnNumbers.set(seq, [...(this.host.drawnNumbers.get(seq) ?? []), ...drawn].sort((a, b) => a - b));
+    return first;
   }
 
   // --- messages ----------------------------------------------------------------------------

@@ -99,6 +99,7 @@ function familyGroups(world: WorldIndex): Map<string, readonly string[]> {
 class PgLedger implements LedgerStore, TxHost {
   readonly engine = 'postgres' as const;
   readonly knownSequences = new Set<string>();
+  readonly drawnNumbers = new Map<string, number[]>();
   private cachedWorld: WorldIndex | undefined;
   private families = new Map<string, readonly string[]>();
   private key: Buffer | undefined;
@@ -112,6 +113,7 @@ class PgLedger implements LedgerStore, TxHost {
   constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
+    readonly numberBlock: number,
   ) {}
 
   adopt(worldJson: string | undefined, keyHex: string | undefined): void {
@@ -389,6 +391,11 @@ class PgLedger implements LedgerStore, TxHost {
 export interface PgLedgerOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /**
+   * Numbers a named sequence (setl_id, mdtrt_id, inf_refmsgid ...) gives per round trip (default 1,
+   * so one-shot commands number as SQLite does); a server uses more and saves a round trip per id.
+   */
+  numberBlock?: number;
 }
 
 /**
@@ -408,7 +415,7 @@ export async function openPgLedger(url: string, opts: PgLedgerOptions = {}): Pro
   });
   // an idle connection that breaks (server restart) is dropped from the pool; without a listener it would end the process
   pool.on('error', (err) => log.warn({ err: err.message }, 'an idle PostgreSQL connection failed; the pool replaces it'));
-  const ledger = new PgLedger(pool, location);
+  const ledger = new PgLedger(pool, location, opts.numberBlock ?? 1);
   try {
     const client = await ledger.connect();
     try {
