@@ -85,6 +85,28 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
     expect(await rawQuery(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).toEqual([{ tablename: 'patients' }]);
   });
 
+  it('draws named numbers in blocks for a server: unique across processes and connections, in order one after another, none lost to a rolled-back creation', async () => {
+    const url = await cluster.createDatabase();
+    const a = await openPgLedger(url, { numberBlock: 8 });
+    const b = await openPgLedger(url, { numberBlock: 8 });
+    try {
+      // the sequence does not exist yet: a creation rolled back must not leave numbers behind
+      await expect(a.transaction(async (tx) => { await tx.nextSeq('S'); throw new Error('rolled back'); })).rejects.toThrow('rolled back');
+      const drawn = await Promise.all([a, b].map((s) => Promise.all(Array.from({ length: 20 }, () => s.transaction((tx) => tx.nextSeq('S'))))));
+      const all = drawn.flat();
+      expect(new Set(all).size).toBe(all.length);
+      const inTurn: number[] = [];
+      for (let i = 0; i < 10; i++) inTurn.push(await a.transaction((tx) => tx.nextSeq('S')));
+      expect([...inTurn].sort((x, y) => x - y)).toEqual(inTurn);
+      expect(inTurn.filter((n) => all.includes(n))).toEqual([]);
+      // 50 numbers in blocks of 8 (a few draws of one while the sequence was new), not one round trip each
+      expect(Number((await rawQuery(url, 'SELECT last_value AS n FROM "medpos_seq_S"'))[0]!.n)).toBeLessThanOrEqual(50 + 40 * 8);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('keeps amounts as BIGINT columns an auditor reads with psql, and checks them itself', async () => {
     const { url, store } = await ledgerWithWorld();
     try {
