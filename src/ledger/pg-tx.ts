@@ -7,7 +7,8 @@
  * transaction can change the answer until this one ends.
  */
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
+import { createRequire } from 'node:module';
+import pg from 'pg';
 import type { WorldIndex } from '../core/world.ts';
 import { completeRecord, IN_FORCE, stayDefaults, RECORD_FIELDS, type Debit, type FeeLineRow, type SettledLines, type SettlementFund, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
 import { PG_VISIT_SELECT, PgStayTx } from './pg-stay.ts';
@@ -26,6 +27,39 @@ export interface TxHost {
   readonly numberBlock: number;
   /** Numbers drawn earlier and not handed out yet, lowest first, per sequence. */
   readonly drawnNumbers: Map<string, number[]>;
+}
+
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as { prepareValue: (v: unknown) => unknown };
+
+interface PgConnection {
+  parse(q: { text: string; name: string; types: unknown[] }): void;
+  bind(q: { portal: string; statement: string; values: unknown[]; valueMapper: (v: unknown) => unknown }): void;
+  execute(q: { portal: string; rows: number }): void;
+  parsedStatements: Record<string, string>;
+}
+type Ahead = { text: string; values: unknown[] };
+
+/**
+ * A query sent with the statements whose answer nobody waits for (BEGIN, inserts that return
+ * nothing) in front of it: one write and one Sync for all, so a transaction pays one round trip
+ * where it would pay several. The server runs them in order and skips the rest after an error.
+ */
+class QueryWithAhead extends (pg.Query as unknown as new (config: object) => { prepare(c: PgConnection): void; name?: string }) {
+  constructor(
+    config: object,
+    private readonly ahead: readonly Ahead[],
+  ) {
+    super(config);
+  }
+
+  override prepare(connection: PgConnection): void {
+    for (const a of this.ahead) {
+      connection.parse({ text: a.text, name: '', types: [] });
+      connection.bind({ portal: '', statement: '', values: a.values, valueMapper: prepareValue });
+      connection.execute({ portal: '', rows: 0 });
+    }
+    super.prepare(connection);
+  }
 }
 
 /** Statement names for the server's plan cache, one per SQL text (the same on every connection). */
@@ -81,6 +115,12 @@ export class PgTx extends PgStayTx implements LedgerTx {
   ended = false;
   /** A session-level lock is held: the connection must not go back to the pool. */
   holdsSessionLock = false;
+  /** The connection's statement cache may be wrong: it must not go back to the pool. */
+  discard = false;
+  /** The transaction's first round trip (the one carrying BEGIN) failed. */
+  firstTripFailed = false;
+  private readonly ahead: Ahead[] = [];
+  private roundTrips = 0;
   private readonly lockedPersons = new Set<string>();
   private readonly lockedVisits = new Set<string>();
   private readonly lockedUndo = new Set<string>();
@@ -95,12 +135,42 @@ export class PgTx extends PgStayTx implements LedgerTx {
 
   async rows<R>(text: string, values: unknown[] = [], prepare = true): Promise<R[]> {
     if (this.ended) throw new Error('this ledger transaction has already ended');
+    if (this.ahead.length === 0) {
+      try {
+        return (await this.client.query<R & pg.QueryResultRow>(prepare ? { name: statementName(text), text, values } : { text, values })).rows;
+      } catch (err) {
+        this.failure ??= err;
+        throw err;
+      }
+    }
+    const ahead = this.ahead.splice(0);
+    this.roundTrips++;
+    const name = prepare ? statementName(text) : undefined;
+    const connection = (this.client as unknown as { connection: PgConnection }).connection;
+    const parsing = name !== undefined && connection.parsedStatements[name] === undefined;
     try {
-      return (await this.client.query<R & pg.QueryResultRow>(prepare ? { name: statementName(text), text, values } : { text, values })).rows;
+      const results = await new Promise<pg.QueryResult[] | pg.QueryResult>((resolve, reject) => {
+        this.client.query(new QueryWithAhead({ name, text, values, queryMode: 'extended', callback: (err: Error | null, r: pg.QueryResult[] | pg.QueryResult) => (err ? reject(err) : resolve(r)) }, ahead) as unknown as pg.Submittable);
+      });
+      return (Array.isArray(results) ? results.at(-1)! : results).rows as R[];
     } catch (err) {
       this.failure ??= err;
+      // pg marks a named statement parsed at the first ParseComplete of the batch, which may be another's
+      if (parsing) this.discard = true;
+      if (this.roundTrips === 1) this.firstTripFailed = true;
       throw err;
     }
+  }
+
+  /** Sends a statement whose answer nobody waits for with the next one that is waited for (an error shows there). */
+  defer(text: string, values: unknown[] = []): void {
+    if (this.ended) throw new Error('this ledger transaction has already ended');
+    this.ahead.push({ text, values });
+  }
+
+  /** COMMIT, with whatever was deferred in front of it. */
+  async commit(): Promise<void> {
+    await this.rows('COMMIT', [], false);
   }
 
   private async one<R>(text: string, values: unknown[] = []): Promise<R | undefined> {
@@ -172,7 +242,7 @@ export class PgTx extends PgStayTx implements LedgerTx {
 
   /** A msgid saved by a concurrent transaction makes this insert wait for it, then fail as a unique violation: the transaction retries and finds the stored message. */
   async saveMessage(m: StoredMessage & { at: string }): Promise<void> {
-    await this.rows('INSERT INTO messages (msgid, infno, fixmedins_code, request, response, at) VALUES ($1, $2, $3, $4, $5, $6)', [
+    this.defer('INSERT INTO messages (msgid, infno, fixmedins_code, request, response, at) VALUES ($1, $2, $3, $4, $5, $6)', [
       m.msgid, m.infno, m.fixmedins_code, m.request, m.response, m.at,
     ]);
   }
@@ -265,7 +335,7 @@ export class PgTx extends PgStayTx implements LedgerTx {
 
   async insertVisit(v: Visit): Promise<void> {
     const s = stayDefaults(v);
-    await this.rows(
+    this.defer(
       `INSERT INTO visits (mdtrt_id, fixmedins_code, psn_no, insutype, med_type, cert_type, cert_no, holder_psn_no, ipt_otp_no, begntime, msgid, at,
          inpatient, state, ipt_no, endtime, dise_codg, dise_name, dscg_way, body)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,

@@ -183,21 +183,11 @@ class PgLedger implements LedgerStore, TxHost {
       const tx = new PgTx(client, this);
       let broken = false;
       try {
-        try {
-          await client.query(begin);
-        } catch (err) {
-          // an idle connection that died with a restarted server: nothing was sent, so another connection may try
-          if (unreachable(err) && ++staleConnections <= this.pool.options.max) {
-            broken = true;
-            attempt--;
-            continue;
-          }
-          throw err;
-        }
+        tx.defer(begin); // sent with the transaction's first statement
         const result = await fn(tx);
         // a database error the caller caught and went on from has aborted the transaction: COMMIT would only roll it back
         if (tx.failure) throw tx.failure;
-        await client.query('COMMIT');
+        await tx.commit();
         tx.ended = true;
         this.committed(tx);
         return result;
@@ -205,6 +195,11 @@ class PgLedger implements LedgerStore, TxHost {
         tx.ended = true;
         const cause = tx.failure !== undefined && retryable(tx.failure) ? tx.failure : err;
         broken = unreachable(cause);
+        // an idle connection that died with a restarted server, found by the first round trip: nothing was applied, so another connection may try
+        if (broken && tx.firstTripFailed && ++staleConnections <= this.pool.options.max) {
+          attempt--;
+          continue;
+        }
         if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
         if (retryable(cause) && attempt < MAX_ATTEMPTS) {
           log.debug({ code: (cause as PgError).code, attempt }, 'ledger transaction lost a race; running it again');
@@ -213,7 +208,7 @@ class PgLedger implements LedgerStore, TxHost {
         }
         throw this.unavailable(cause === err ? err : cause);
       } finally {
-        client.release(broken || tx.holdsSessionLock || undefined);
+        client.release(broken || tx.holdsSessionLock || tx.discard || undefined);
       }
     }
   }
