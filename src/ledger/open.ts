@@ -7,7 +7,7 @@ export function isPostgresUrl(location: string): boolean {
 }
 
 /** The ledger at `location`; a SQLite file that does not exist yet is created empty. */
-export async function openLedger(location: string, opts: { poolSize?: number } = {}): Promise<LedgerStore> {
+export async function openLedger(location: string, opts: { poolSize?: number; numberBlock?: number } = {}): Promise<LedgerStore> {
   if (isPostgresUrl(location)) {
     const { openPgLedger } = await import('./pg.ts'); // loaded only when asked for: SQLite users need no pg driver
     return openPgLedger(location, opts);

@@ -7,7 +7,8 @@
  * transaction can change the answer until this one ends.
  */
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
+import { createRequire } from 'node:module';
+import pg from 'pg';
 import type { WorldIndex } from '../core/world.ts';
 import { completeRecord, IN_FORCE, stayDefaults, RECORD_FIELDS, type Debit, type FeeLineRow, type SettledLines, type SettlementFund, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
 import { PG_VISIT_SELECT, PgStayTx } from './pg-stay.ts';
@@ -22,6 +23,43 @@ export interface TxHost {
   familyOf(psnNo: string): readonly string[];
   /** Sequences known to exist (created by a committed transaction). */
   readonly knownSequences: ReadonlySet<string>;
+  /** Numbers a sequence drawn at once (1: one per draw; more: the rest kept for this process's next draws). */
+  readonly numberBlock: number;
+  /** Numbers drawn earlier and not handed out yet, lowest first, per sequence. */
+  readonly drawnNumbers: Map<string, number[]>;
+}
+
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as { prepareValue: (v: unknown) => unknown };
+
+interface PgConnection {
+  parse(q: { text: string; name: string; types: unknown[] }): void;
+  bind(q: { portal: string; statement: string; values: unknown[]; valueMapper: (v: unknown) => unknown }): void;
+  execute(q: { portal: string; rows: number }): void;
+  parsedStatements: Record<string, string>;
+}
+type Ahead = { text: string; values: unknown[] };
+
+/**
+ * A query sent with the statements whose answer nobody waits for (BEGIN, inserts that return
+ * nothing) in front of it: one write and one Sync for all, so a transaction pays one round trip
+ * where it would pay several. The server runs them in order and skips the rest after an error.
+ */
+class QueryWithAhead extends (pg.Query as unknown as new (config: object) => { prepare(c: PgConnection): void; name?: string }) {
+  constructor(
+    config: object,
+    private readonly ahead: readonly Ahead[],
+  ) {
+    super(config);
+  }
+
+  override prepare(connection: PgConnection): void {
+    for (const a of this.ahead) {
+      connection.parse({ text: a.text, name: '', types: [] });
+      connection.bind({ portal: '', statement: '', values: a.values, valueMapper: prepareValue });
+      connection.execute({ portal: '', rows: 0 });
+    }
+    super.prepare(connection);
+  }
 }
 
 /** Statement names for the server's plan cache, one per SQL text (the same on every connection). */
@@ -41,7 +79,24 @@ export function sequenceName(name: string): string {
   return `"medpos_seq_${safe}"`;
 }
 
-const INSERT_SETTLEMENT = `INSERT INTO settlements (${RECORD_FIELDS.join(', ')}) VALUES (${RECORD_FIELDS.map((_, i) => `$${i + 1}`).join(', ')})`;
+/**
+ * appendSettlement's statement: $1 the chain lock's class, then the record's fields, then the debits
+ * (persons, roles, amounts, in order) and the fee line ids. A person debited twice moves once, by the sum.
+ */
+function appendSettlementSql(takeChainLock: boolean): string {
+  const n = RECORD_FIELDS.length;
+  const [psns, roles, amounts, lineIds] = [n + 2, n + 3, n + 4, n + 5].map((i) => `$${i}`);
+  return `WITH chain AS (SELECT ${takeChainLock ? 'pg_advisory_xact_lock_shared($1, 0)' : '$1::int'} AS locked),
+  rec AS (INSERT INTO settlements (${RECORD_FIELDS.join(', ')}) SELECT ${RECORD_FIELDS.map((_, i) => `$${i + 2}`).join(', ')} FROM chain RETURNING setl_id),
+  debits AS (INSERT INTO settlement_debits (setl_id, psn_no, role, amount)
+    SELECT rec.setl_id, d.psn_no, d.role, d.amount FROM rec, unnest(${psns}::text[], ${roles}::text[], ${amounts}::bigint[]) WITH ORDINALITY AS d(psn_no, role, amount, n) ORDER BY d.n),
+  moved AS (UPDATE accounts a SET balc = a.balc - m.amount
+    FROM (SELECT psn_no, sum(amount)::bigint AS amount FROM unnest(${psns}::text[], ${amounts}::bigint[]) AS x(psn_no, amount) GROUP BY psn_no) m
+    WHERE a.psn_no = m.psn_no RETURNING 1),
+  lines AS (INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT rec.setl_id, unnest(${lineIds}::bigint[]) FROM rec)
+  SELECT (SELECT count(*) FROM moved)::int AS moved`;
+}
+const APPEND_SETTLEMENT = { first: appendSettlementSql(true), locked: appendSettlementSql(false) };
 
 /** How often (in claims) a process purges nonces older than the window. */
 const NONCE_PURGE_EVERY = 500;
@@ -58,6 +113,14 @@ export class PgTx extends PgStayTx implements LedgerTx {
   purgeNoncesBefore: number | undefined;
   /** Set when the transaction has ended: a LedgerTx kept past its transaction must not run statements on a pooled connection. */
   ended = false;
+  /** A session-level lock is held: the connection must not go back to the pool. */
+  holdsSessionLock = false;
+  /** The connection's statement cache may be wrong: it must not go back to the pool. */
+  discard = false;
+  /** The transaction's first round trip (the one carrying BEGIN) failed. */
+  firstTripFailed = false;
+  private readonly ahead: Ahead[] = [];
+  private roundTrips = 0;
   private readonly lockedPersons = new Set<string>();
   private readonly lockedVisits = new Set<string>();
   private readonly lockedUndo = new Set<string>();
@@ -72,12 +135,42 @@ export class PgTx extends PgStayTx implements LedgerTx {
 
   async rows<R>(text: string, values: unknown[] = [], prepare = true): Promise<R[]> {
     if (this.ended) throw new Error('this ledger transaction has already ended');
+    if (this.ahead.length === 0) {
+      try {
+        return (await this.client.query<R & pg.QueryResultRow>(prepare ? { name: statementName(text), text, values } : { text, values })).rows;
+      } catch (err) {
+        this.failure ??= err;
+        throw err;
+      }
+    }
+    const ahead = this.ahead.splice(0);
+    this.roundTrips++;
+    const name = prepare ? statementName(text) : undefined;
+    const connection = (this.client as unknown as { connection: PgConnection }).connection;
+    const parsing = name !== undefined && connection.parsedStatements[name] === undefined;
     try {
-      return (await this.client.query<R & pg.QueryResultRow>(prepare ? { name: statementName(text), text, values } : { text, values })).rows;
+      const results = await new Promise<pg.QueryResult[] | pg.QueryResult>((resolve, reject) => {
+        this.client.query(new QueryWithAhead({ name, text, values, queryMode: 'extended', callback: (err: Error | null, r: pg.QueryResult[] | pg.QueryResult) => (err ? reject(err) : resolve(r)) }, ahead) as unknown as pg.Submittable);
+      });
+      return (Array.isArray(results) ? results.at(-1)! : results).rows as R[];
     } catch (err) {
       this.failure ??= err;
+      // pg marks a named statement parsed at the first ParseComplete of the batch, which may be another's
+      if (parsing) this.discard = true;
+      if (this.roundTrips === 1) this.firstTripFailed = true;
       throw err;
     }
+  }
+
+  /** Sends a statement whose answer nobody waits for with the next one that is waited for (an error shows there). */
+  defer(text: string, values: unknown[] = []): void {
+    if (this.ended) throw new Error('this ledger transaction has already ended');
+    this.ahead.push({ text, values });
+  }
+
+  /** COMMIT, with whatever was deferred in front of it. */
+  async commit(): Promise<void> {
+    await this.rows('COMMIT', [], false);
   }
 
   private async one<R>(text: string, values: unknown[] = []): Promise<R | undefined> {
@@ -96,6 +189,21 @@ export class PgTx extends PgStayTx implements LedgerTx {
     await this.rows('SELECT pg_advisory_xact_lock($1, $2)', [kind, key]);
   }
 
+  /**
+   * The chain barrier: takes the chain lock exclusively (granted once no appender is in flight),
+   * reads the highest seq then committed, and lets the lock go in that same statement (its snapshot
+   * was taken while the lock was held). Every seq up to it is final: committed or rolled back.
+   * The lock is a session lock, so that it can end before this transaction does; if the statement
+   * that lets it go fails, the connection is discarded, which ends it too.
+   */
+  async settledSeq(): Promise<number> {
+    await this.rows('SELECT pg_advisory_lock($1, 0)', [LOCK.chain]);
+    this.holdsSessionLock = true;
+    const row = await this.one<{ m: number | null }>('SELECT (SELECT max(seq) FROM settlements) AS m, pg_advisory_unlock($1, 0)', [LOCK.chain]);
+    this.holdsSessionLock = false;
+    return row?.m ?? 0;
+  }
+
   async meta(key: string): Promise<string | undefined> {
     return (await this.one<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key]))?.value;
   }
@@ -104,14 +212,26 @@ export class PgTx extends PgStayTx implements LedgerTx {
     await this.rows('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   }
 
-  /** A sequence per name: numbers never wait for another transaction's commit (a rolled-back one leaves a gap). */
+  /**
+   * A sequence per name: numbers never wait for another transaction's commit (a rolled-back one
+   * leaves a gap). With a number block above 1 (a server), one round trip draws that many and the
+   * process hands them out in order; only from a sequence already committed, since a sequence
+   * created by a transaction that rolls back goes with it and would give the same numbers again.
+   */
   async nextSeq(name: string): Promise<number> {
     const seq = sequenceName(name);
-    if (!this.host.knownSequences.has(seq) && !this.createdSequences.includes(seq)) {
+    const kept = this.host.drawnNumbers.get(seq);
+    if (kept && kept.length > 0) return kept.shift()!;
+    const known = this.host.knownSequences.has(seq);
+    if (!known && !this.createdSequences.includes(seq)) {
       await this.rows(`CREATE SEQUENCE IF NOT EXISTS ${seq}`, [], false);
       this.createdSequences.push(seq);
     }
-    return (await this.one<{ value: number }>('SELECT nextval($1::regclass) AS value', [seq]))!.value;
+    if (!known || this.host.numberBlock <= 1) return (await this.one<{ value: number }>('SELECT nextval($1::regclass) AS value', [seq]))!.value;
+    const drawn = (await this.rows<{ value: number }>('SELECT nextval($1::regclass) AS value FROM generate_series(1, $2)', [seq, this.host.numberBlock])).map((r) => r.value).sort((a, b) => a - b);
+    const first = drawn.shift()!;
+    this.host.drawnNumbers.set(seq, [...(this.host.drawnNumbers.get(seq) ?? []), ...drawn].sort((a, b) => a - b));
+    return first;
   }
 
   // --- messages ----------------------------------------------------------------------------
@@ -122,7 +242,7 @@ export class PgTx extends PgStayTx implements LedgerTx {
 
   /** A msgid saved by a concurrent transaction makes this insert wait for it, then fail as a unique violation: the transaction retries and finds the stored message. */
   async saveMessage(m: StoredMessage & { at: string }): Promise<void> {
-    await this.rows('INSERT INTO messages (msgid, infno, fixmedins_code, request, response, at) VALUES ($1, $2, $3, $4, $5, $6)', [
+    this.defer('INSERT INTO messages (msgid, infno, fixmedins_code, request, response, at) VALUES ($1, $2, $3, $4, $5, $6)', [
       m.msgid, m.infno, m.fixmedins_code, m.request, m.response, m.at,
     ]);
   }
@@ -215,7 +335,7 @@ export class PgTx extends PgStayTx implements LedgerTx {
 
   async insertVisit(v: Visit): Promise<void> {
     const s = stayDefaults(v);
-    await this.rows(
+    this.defer(
       `INSERT INTO visits (mdtrt_id, fixmedins_code, psn_no, insutype, med_type, cert_type, cert_no, holder_psn_no, ipt_otp_no, begntime, msgid, at,
          inpatient, state, ipt_no, endtime, dise_codg, dise_name, dscg_way, body)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
@@ -267,29 +387,28 @@ export class PgTx extends PgStayTx implements LedgerTx {
   /**
    * Appends a settlement record, unsealed, and applies it as the SQLite ledger does. The shared
    * chain lock, held to commit, is what lets the sealer know when no lower seq can still appear.
+   * The lock, the record, its debits, the balances they move and its fee lines are one statement
+   * (one round trip); the lock comes first, in the CTE the record's INSERT reads from, so it is
+   * held before the record's seq is drawn.
    */
   async appendSettlement(given: SettlementRecord, debits: Debit[], lines: SettledLines, funds: readonly SettlementFund[] = []): Promise<void> {
     const rec = completeRecord(given);
     for (const p of [rec.psn_no, ...debits.map((d) => d.psn_no)]) await this.lockFamily(p);
-    if (!this.chainLocked) {
-      await this.rows('SELECT pg_advisory_xact_lock_shared($1, 0)', [LOCK.chain]);
-      this.chainLocked = true;
-    }
-    await this.rows(INSERT_SETTLEMENT, RECORD_FIELDS.map((k) => rec[k]));
+    const lineIds = Array.isArray(lines) ? lines : [];
+    const [applied] = await this.rows<{ moved: number }>(this.chainLocked ? APPEND_SETTLEMENT.locked : APPEND_SETTLEMENT.first, [
+      LOCK.chain,
+      ...RECORD_FIELDS.map((k) => rec[k]),
+      debits.map((d) => d.psn_no),
+      debits.map((d) => d.role),
+      debits.map((d) => d.amount),
+      lineIds,
+    ]);
+    this.chainLocked = true;
     this.appended = true;
-    if (debits.length > 0) {
-      await this.rows(
-        'INSERT INTO settlement_debits (setl_id, psn_no, role, amount) SELECT $1, d.psn_no, d.role, d.amount FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS d(psn_no, role, amount, n) ORDER BY d.n',
-        [rec.setl_id, debits.map((d) => d.psn_no), debits.map((d) => d.role), debits.map((d) => d.amount)],
-      );
-    }
-    for (const d of debits) {
-      const moved = await this.rows('UPDATE accounts SET balc = balc - $1 WHERE psn_no = $2 RETURNING 1', [d.amount, d.psn_no]);
-      if (moved.length !== 1) throw new Error(`no personal account for ${d.psn_no}`);
-    }
+    const accounts = new Set(debits.map((d) => d.psn_no));
+    if (applied!.moved !== accounts.size) throw new Error(`no personal account for one of ${[...accounts].join(', ')}`);
     await this.applyDeltas(rec);
     if (!Array.isArray(lines)) await this.settleUnsettled(rec.setl_id, lines.unsettledOf);
-    else if (lines.length > 0) await this.rows('INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT $1, unnest($2::bigint[])', [rec.setl_id, lines]);
     await this.insertFunds(rec.setl_id, funds);
   }
 

@@ -100,6 +100,7 @@ function familyGroups(world: WorldIndex): Map<string, readonly string[]> {
 class PgLedger implements LedgerStore, TxHost {
   readonly engine = 'postgres' as const;
   readonly knownSequences = new Set<string>();
+  readonly drawnNumbers = new Map<string, number[]>();
   private cachedWorld: WorldIndex | undefined;
   private families = new Map<string, readonly string[]>();
   private key: Buffer | undefined;
@@ -113,6 +114,7 @@ class PgLedger implements LedgerStore, TxHost {
   constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
+    readonly numberBlock: number,
   ) {}
 
   adopt(worldJson: string | undefined, keyHex: string | undefined, parsedWorld?: string): void {
@@ -182,21 +184,11 @@ class PgLedger implements LedgerStore, TxHost {
       const tx = new PgTx(client, this);
       let broken = false;
       try {
-        try {
-          await client.query(begin);
-        } catch (err) {
-          // an idle connection that died with a restarted server: nothing was sent, so another connection may try
-          if (unreachable(err) && ++staleConnections <= this.pool.options.max) {
-            broken = true;
-            attempt--;
-            continue;
-          }
-          throw err;
-        }
+        tx.defer(begin); // sent with the transaction's first statement
         const result = await fn(tx);
         // a database error the caller caught and went on from has aborted the transaction: COMMIT would only roll it back
         if (tx.failure) throw tx.failure;
-        await client.query('COMMIT');
+        await tx.commit();
         tx.ended = true;
         this.committed(tx);
         return result;
@@ -204,6 +196,11 @@ class PgLedger implements LedgerStore, TxHost {
         tx.ended = true;
         const cause = tx.failure !== undefined && retryable(tx.failure) ? tx.failure : err;
         broken = unreachable(cause);
+        // an idle connection that died with a restarted server, found by the first round trip: nothing was applied, so another connection may try
+        if (broken && tx.firstTripFailed && ++staleConnections <= this.pool.options.max) {
+          attempt--;
+          continue;
+        }
         if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
         if (retryable(cause) && attempt < MAX_ATTEMPTS) {
           log.debug({ code: (cause as PgError).code, attempt }, 'ledger transaction lost a race; running it again');
@@ -212,7 +209,7 @@ class PgLedger implements LedgerStore, TxHost {
         }
         throw this.unavailable(cause === err ? err : cause);
       } finally {
-        client.release(broken || undefined);
+        client.release(broken || tx.holdsSessionLock || tx.discard || undefined);
       }
     }
   }
@@ -298,22 +295,29 @@ class PgLedger implements LedgerStore, TxHost {
   }
 
   /**
-   * Chains every committed unsealed record, in seq order, from the sealed end. The exclusive chain
-   * lock waits until every transaction that holds it shared (every one that has appended a record
-   * and not yet ended) has committed or rolled back, so no record with a lower seq can still appear
-   * once it is granted; appenders that come after it wait only for this short transaction.
+   * Chains every committed unsealed record, in seq order, from the sealed end, into
+   * `settlement_chain`. One sealer at a time (the seal lock, which appenders never take). The chain
+   * lock is taken exclusively only for an instant (tx.settledSeq): once granted, every transaction
+   * that held it shared (every one that had drawn a seq and not yet ended) has committed or rolled
+   * back, so every record up to the highest seq then visible is final; the records are read after
+   * the lock is let go, and appenders wait only for that instant, not for the seal's commit.
    */
   private async sealOnce(): Promise<number> {
     this.unsealed = false;
-    const pending = await this.pool.query<{ p: boolean }>('SELECT EXISTS (SELECT 1 FROM settlements WHERE hash IS NULL) AS p').catch((err) => {
+    const pending = await this.pool.query<{ p: boolean }>(
+      "SELECT coalesce((SELECT max(seq) FROM settlements) > coalesce((SELECT value::bigint FROM meta WHERE key = 'chain_seq'), 0), false) AS p",
+    ).catch((err) => {
       throw this.unavailable(err);
     });
     if (!pending.rows[0]!.p) return 0;
     return this.run(async (tx) => {
-      await tx.advisoryLock(LOCK.chain);
+      await tx.advisoryLock(LOCK.seal);
       const head = new Map((await tx.rows<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key IN ('chain_head', 'chain_seq')")).map((r) => [r.key, r.value]));
+      const from = Number(head.get('chain_seq') ?? 0);
+      const upTo = await tx.settledSeq();
+      if (upTo <= from) return 0;
       let prev = head.get('chain_head') ?? GENESIS_HASH;
-      const rows = await tx.rows<SettlementRecord & { seq: number }>('SELECT * FROM settlements WHERE hash IS NULL AND seq > $1 ORDER BY seq', [Number(head.get('chain_seq') ?? 0)]);
+      const rows = await tx.rows<SettlementRecord & { seq: number }>('SELECT * FROM settlements WHERE seq > $1 AND seq <= $2 ORDER BY seq', [from, upTo]);
       if (rows.length === 0) return 0;
       const prevs: string[] = [];
       const hashes: string[] = [];
@@ -322,13 +326,8 @@ class PgLedger implements LedgerStore, TxHost {
         prev = recordHash(prev, row);
         hashes.push(prev);
       }
-      await tx.rows('UPDATE settlements s SET prev_hash = u.prev_hash, hash = u.hash FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(seq, prev_hash, hash) WHERE s.seq = u.seq', [
-        rows.map((r) => r.seq),
-        prevs,
-        hashes,
-      ]);
-      await tx.setMeta('chain_head', prev);
-      await tx.setMeta('chain_seq', String(rows[rows.length - 1]!.seq));
+      await tx.rows('INSERT INTO settlement_chain (seq, prev_hash, hash) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])', [rows.map((r) => r.seq), prevs, hashes]);
+      await tx.rows("INSERT INTO meta (key, value) VALUES ('chain_head', $1), ('chain_seq', $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [prev, String(rows[rows.length - 1]!.seq)]);
       return rows.length;
     });
   }
@@ -347,7 +346,10 @@ class PgLedger implements LedgerStore, TxHost {
       let after = -1;
       let tail = false;
       for (;;) {
-        const page = await tx.rows<SettlementRecord & { seq: number; prev_hash: string | null; hash: string | null }>('SELECT * FROM settlements WHERE seq > $1 ORDER BY seq LIMIT $2', [after, VERIFY_PAGE]);
+        const page = await tx.rows<SettlementRecord & { seq: number; prev_hash: string | null; hash: string | null }>(
+          'SELECT s.*, c.prev_hash, c.hash FROM settlements s LEFT JOIN settlement_chain c ON c.seq = s.seq WHERE s.seq > $1 ORDER BY s.seq LIMIT $2',
+          [after, VERIFY_PAGE],
+        );
         for (const row of page) {
           after = row.seq;
           const at = { records: n + 1, seq: row.seq, setl_id: row.setl_id };
@@ -387,6 +389,11 @@ class PgLedger implements LedgerStore, TxHost {
 export interface PgLedgerOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /**
+   * Numbers a named sequence (setl_id, mdtrt_id, inf_refmsgid ...) gives per round trip (default 1,
+   * so one-shot commands number as SQLite does); a server uses more and saves a round trip per id.
+   */
+  numberBlock?: number;
 }
 
 /**
@@ -406,7 +413,7 @@ export async function openPgLedger(url: string, opts: PgLedgerOptions = {}): Pro
   });
   // an idle connection that breaks (server restart) is dropped from the pool; without a listener it would end the process
   pool.on('error', (err) => log.warn({ err: err.message }, 'an idle PostgreSQL connection failed; the pool replaces it'));
-  const ledger = new PgLedger(pool, location);
+  const ledger = new PgLedger(pool, location, opts.numberBlock ?? 1);
   try {
     const client = await ledger.connect();
     try {
