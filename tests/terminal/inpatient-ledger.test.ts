@@ -174,6 +174,7 @@ describe.skipIf(!gate.ok)(`the inpatient window on the ledger in Chromium${gate.
       pays: { hifp_pay: 1_804_200, hifob_pay: 0, hifmi_pay: 0, cvlserv_pay: 123_480, maf_pay: 0 },
       funds: [['310100', 1_804_200], ['320100', 123_480]],
     });
+    expect(one('SELECT ipt_cnt, ipt_fund_used, cvlserv_used FROM counters WHERE psn_no = ? AND year = 2026', '44030000000000000021')).toEqual({ ipt_cnt: 1, ipt_fund_used: 1_804_200, cvlserv_used: 123_480 });
     expect(one('SELECT balc FROM accounts WHERE psn_no = ?', '44030000000000000021')).toEqual({ balc: 327_680 });
   });
 
@@ -187,6 +188,8 @@ describe.skipIf(!gate.ok)(`the inpatient window on the ledger in Chromium${gate.
       pays: { hifp_pay: 6_470_750, hifob_pay: 0, hifmi_pay: 2_170_475, cvlserv_pay: 0, maf_pay: 951_143 },
       funds: [['390100', 6_470_750], ['390200', 2_170_475], ['610100', 951_143]],
     });
+    // the world's year so far (2nd admission, major_base 20000.00, major_fund_used 3000.00, maf_used 6000.00) plus this stay
+    expect(one('SELECT ipt_cnt, major_base, major_fund_used, maf_used FROM counters WHERE psn_no = ? AND year = 2026', '44030000000000000022')).toEqual({ ipt_cnt: 2, major_base: 5_529_250, major_fund_used: 2_470_475, maf_used: 1_551_143 });
   });
 
   it('(I4) by ID number: mid-stay, a refund line, final; the trial is the settlement; 2305 restores the counters', async () => {
