@@ -1,7 +1,8 @@
 /**
  * The inpatient window in Debian's Chromium against the real platform in the terminal's process
  * (the demo world, whose policy and patients hold inpatient.md's worked examples): I1 by 马建华's
- * card (fixture A00000031 in the in-process reader) and I4 (mid-stay, a refund line, final) by ID
+ * card (fixture A00000031 in the in-process reader), I2 (钱文斌, pool + civil-servant subsidy) and I3
+ * (邓秀兰, pool + serious illness + medical assistance) by card, and I4 (mid-stay, a refund line, final) by ID
  * number, each figure on screen compared with the ledger's settlement, its fund rows and counters,
  * to the fen; then 2305 restores the counters, and the day's clr_type 21 is checked by 3201.
  */
@@ -17,6 +18,7 @@ const FIGS = ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfp
 describe.skipIf(!gate.ok)(`the inpatient window on the ledger in Chromium${gate.ok ? '' : ` (skipped: ${gate.reason})`}`, { timeout: 120_000 }, () => {
   let term: TerminalChild;
   let term2: TerminalChild;
+  let term3: TerminalChild; // H44030000002 with fixture cards, its own ledger so the day test sees I4 alone
   let b: Browser;
   let db = '';
   const one = (sql: string, ...p: unknown[]) => query<Row>(db, sql, ...p)[0]!;
@@ -24,12 +26,21 @@ describe.skipIf(!gate.ok)(`the inpatient window on the ledger in Chromium${gate.
   beforeAll(async () => {
     term = await startTerminal(['--tester', '--institution', 'H44030000001', '--terminal-id', 'ZY01'], { MEDPOS_HW_VPCD: '' });
     term2 = await startTerminal(['--institution', 'H44030000002', '--terminal-id', 'ZY02']);
+    term3 = await startTerminal(['--tester', '--institution', 'H44030000002', '--terminal-id', 'ZY03'], { MEDPOS_HW_VPCD: '' });
     b = await launchBrowser();
   });
 
+  const signedIn = new Set<string>(); // the sign-in outlives a reload: a terminal seen before is only reopened
   async function open(t: TerminalChild): Promise<void> {
     db = t.db;
-    await openAndSignIn(b.page, t.url, 'Z001', '住院收费');
+    if (signedIn.has(t.url)) {
+      await b.page.goto(t.url);
+      await b.page.waitForSelector('body[data-ready="1"]', { timeout: 15_000 });
+      await expectText(b.page, '#cashier-no', 'Z001');
+    } else {
+      await openAndSignIn(b.page, t.url, 'Z001', '住院收费');
+      signedIn.add(t.url);
+    }
     await b.page.click('.tab[data-tab=inpatient]');
   }
 
@@ -37,6 +48,7 @@ describe.skipIf(!gate.ok)(`the inpatient window on the ledger in Chromium${gate.
     await b?.close();
     await term?.stop();
     await term2?.stop();
+    await term3?.stop();
     await killAll();
     expect(b?.errors ?? []).toEqual([]);
   });
@@ -119,6 +131,65 @@ describe.skipIf(!gate.ok)(`the inpatient window on the ledger in Chromium${gate.
     await expectText(p, '#st-cap-left', '0.00');
     expect(one('SELECT ipt_cnt, ipt_fund_used, major_base, major_fund_used FROM counters WHERE psn_no = ? AND year = 2026', '44030000000000000020')).toEqual({ ipt_cnt: 2, ipt_fund_used: 30_000_000, major_base: 8_646_000, major_fund_used: 4_516_800 });
     expect(one('SELECT balc FROM accounts WHERE psn_no = ?', '44030000000000000020')).toEqual({ balc: 0 });
+  });
+
+  /** inpatient.md §9's worked example by card, final settlement, checked against the ledger and the spec's table (fen). */
+  async function byCard(t: TerminalChild, card: string, masked: string, psn: string, lines: Array<[string, string, string]>, spec: { figs: Record<string, number>; pays: Record<string, number>; funds: Array<[string, number]> }): Promise<string> {
+    const p = b.page;
+    await open(t);
+    await p.click('#ipt-read-card');
+    await p.selectOption('#v-card', card);
+    await p.click('#v-insert');
+    await expectContains(p, '#ipt-patient', masked);
+    await p.fill('#ipt-dise', 'K80.200');
+    await p.click('#ipt-admit');
+    await p.waitForSelector('#ipt-state[data-state=ADMITTED]');
+    const mdtrt = await text(p, '#ipt-mdtrt');
+    expect(one('SELECT psn_no, inpatient, state, med_type, cert_type FROM visits WHERE mdtrt_id = ?', mdtrt)).toEqual({ psn_no: psn, inpatient: 1, state: 'ADMITTED', med_type: '21', cert_type: '03' });
+    await addFees(lines);
+    expect(one('SELECT COUNT(*) AS n, SUM(amount) AS s FROM fee_lines WHERE mdtrt_id = ?', mdtrt)).toEqual({ n: lines.length, s: spec.figs.medfee_sumamt });
+    await p.click('#ipt-discharge');
+    await p.waitForSelector('#ipt-state[data-state=DISCHARGED]');
+    const setlId = await trialThenSettle('bank');
+    await p.waitForSelector('#ipt-state[data-state=SETTLED]');
+    const settled = ledger(setlId);
+    expect(settled.figs).toMatchObject(spec.figs);
+    expect(settled.funds.map(([f, a]) => [f, a])).toEqual(spec.funds);
+    const pays = Object.keys(spec.pays);
+    expect(one(`SELECT clr_type, mid_setl_flag, ${pays.join(', ')} FROM settlements WHERE setl_id = ?`, setlId)).toEqual({ clr_type: '21', mid_setl_flag: '0', ...spec.pays });
+    await p.click(`#ipt-settlements tr[data-setl="${setlId}"] .statement`);
+    await p.waitForSelector('#receipt:not([hidden]) #st-title');
+    expect(await shown('st')).toEqual(settled);
+    await expectText(p, '#st-dedc', (spec.figs.act_pay_dedc! / 100).toFixed(2));
+    return setlId;
+  }
+
+  it('(I2) by card at a level-2 hospital: the pool, then the civil-servant subsidy (320100), to the fen', async () => {
+    await byCard(term3, 'A00000032', '钱**', '44030000000000000021', [
+      ['331000000010000', '15000.00', '1'],
+      ['XJ01DHM010B001', '600.00', '10'],
+      ['110900001000000', '800.00', '1'],
+    ], {
+      figs: { medfee_sumamt: 2_180_000, fulamt_ownpay_amt: 80_000, overlmt_selfpay: 0, preselfpay_amt: 90_000, inscp_scp_amt: 2_010_000, act_pay_dedc: 70_000, fund_pay_sumamt: 1_927_680, psn_part_amt: 252_320, acct_pay: 172_320, psn_cash_pay: 80_000, balc: 327_680 },
+      pays: { hifp_pay: 1_804_200, hifob_pay: 0, hifmi_pay: 0, cvlserv_pay: 123_480, maf_pay: 0 },
+      funds: [['310100', 1_804_200], ['320100', 123_480]],
+    });
+    expect(one('SELECT ipt_cnt, ipt_fund_used, cvlserv_used FROM counters WHERE psn_no = ? AND year = 2026', '44030000000000000021')).toEqual({ ipt_cnt: 1, ipt_fund_used: 1_804_200, cvlserv_used: 123_480 });
+    expect(one('SELECT balc FROM accounts WHERE psn_no = ?', '44030000000000000021')).toEqual({ balc: 327_680 });
+  });
+
+  it('(I3) by card at a level-3 hospital: the pool, serious-illness insurance (390200) and medical assistance (610100), to the fen', async () => {
+    await byCard(term, 'A00000033', '邓**', '44030000000000000022', [
+      ['331000000010000', '82000.00', '1'],
+      ['XL01EAI010A001', '2000.00', '10'],
+      ['110900001000000', '1500.00', '2'],
+    ], {
+      figs: { medfee_sumamt: 10_500_000, fulamt_ownpay_amt: 300_000, overlmt_selfpay: 0, preselfpay_amt: 200_000, inscp_scp_amt: 10_000_000, act_pay_dedc: 45_000, fund_pay_sumamt: 9_592_368, psn_part_amt: 907_632, acct_pay: 0, psn_cash_pay: 907_632, balc: 0 },
+      pays: { hifp_pay: 6_470_750, hifob_pay: 0, hifmi_pay: 2_170_475, cvlserv_pay: 0, maf_pay: 951_143 },
+      funds: [['390100', 6_470_750], ['390200', 2_170_475], ['610100', 951_143]],
+    });
+    // the world's year so far (2nd admission, major_base 20000.00, major_fund_used 3000.00, maf_used 6000.00) plus this stay
+    expect(one('SELECT ipt_cnt, major_base, major_fund_used, maf_used FROM counters WHERE psn_no = ? AND year = 2026', '44030000000000000022')).toEqual({ ipt_cnt: 2, major_base: 5_529_250, major_fund_used: 2_470_475, maf_used: 1_551_143 });
   });
 
   it('(I4) by ID number: mid-stay, a refund line, final; the trial is the settlement; 2305 restores the counters', async () => {
