@@ -2,6 +2,7 @@
  * What the platform answers (clients.md section 1): pure views of records, lines and persons, every
  * field real clients read present with its type whatever the world file leaves out.
  */
+import { fundName } from '../core/funds.ts';
 import { fenToYuan, ratioToNumber, type Fen } from '../core/money.ts';
 import type { LineSplit, Split } from '../core/settle.ts';
 import { MED_CHRGITM_TYPE_OF_LIST_TYPE, type CatalogItem, type Person, type WorldIndex } from '../core/world.ts';
@@ -43,14 +44,6 @@ export function lineResult(l: LineSplit, row: { pricE4: number; cntE4: number },
   };
 }
 
-const FUND_NAMES: Record<string, string> = {
-  '310100': '职工基本医疗保险统筹基金',
-  '390100': '城乡居民基本医疗保险基金',
-  '330100': '职工大额医疗费用补助',
-  '390200': '城乡居民大病保险',
-  '320100': '公务员医疗补助',
-  '610100': '医疗救助基金',
-};
 
 export function setlDetail(insutype: string, s: Pick<Split, 'hifp_pay' | 'inscp_scp_amt' | 'crt_payb_lmt_amt'>) {
   if (s.hifp_pay === 0) return [];
@@ -61,7 +54,7 @@ export function setlDetail(insutype: string, s: Pick<Split, 'hifp_pay' | 'inscp_
       inscp_scp_amt: money(s.inscp_scp_amt),
       crt_payb_lmt_amt: s.crt_payb_lmt_amt === null ? null : money(s.crt_payb_lmt_amt),
       fund_payamt: money(s.hifp_pay),
-      fund_pay_type_name: FUND_NAMES[type] ?? `${insutype} pooled fund`,
+      fund_pay_type_name: fundName(type),
       setl_proc_info: '',
     },
   ];

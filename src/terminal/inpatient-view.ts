@@ -1,19 +1,11 @@
 /** What the inpatient window shows of the stay on screen and of a settlement (the 住院结算单): names and ID numbers masked, money in yuan. */
+import { fundName } from '../core/funds.ts';
 import { maskId, maskName } from '../core/mask.ts';
 import { TerminalError } from './errors.ts';
 import { STATE_NAMES, unsettled, type StayLine } from './flows/inpatient.ts';
 import { fen, yuan, type Setl } from './model.ts';
 import type { Terminal } from './terminal.ts';
 
-
-const FUND_NAMES: Record<string, string> = {
-  '310100': '职工基本医疗保险统筹基金',
-  '390100': '城乡居民基本医疗保险基金',
-  '330100': '职工大额医疗费用补助',
-  '390200': '城乡居民大病保险',
-  '320100': '公务员医疗补助',
-  '610100': '医疗救助基金',
-};
 const MONEY = ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc', 'hifp_pay', 'hifob_pay', 'hifmi_pay', 'cvlserv_pay', 'maf_pay', 'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'acct_mulaid_pay', 'psn_cash_pay', 'balc'];
 
 /** The platform's figures, to fen and back: every amount the page shows is a whole number of fen. */
@@ -23,7 +15,7 @@ function figures(setl: Setl): Record<string, number> {
 function funds(detail: Setl[]) {
   return detail.map((d) => ({
     fund_pay_type: String(d.fund_pay_type),
-    name: String(d.fund_pay_type_name ?? FUND_NAMES[String(d.fund_pay_type)] ?? d.fund_pay_type),
+    name: String(d.fund_pay_type_name ?? fundName(String(d.fund_pay_type))),
     fund_payamt: yuan(fen(d.fund_payamt)),
     crt_payb_lmt_amt: d.crt_payb_lmt_amt === null || d.crt_payb_lmt_amt === undefined ? null : yuan(fen(d.crt_payb_lmt_amt)),
   }));
