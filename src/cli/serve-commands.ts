@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { startServer } from '../platform/serve.ts';
 import { dbOption, dbPath } from './core-commands.ts';
+import { untilSignalled } from './until-signalled.ts';
 
 interface Flags {
   db?: string;
@@ -45,18 +46,6 @@ export function registerServeCommands(program: Command): void {
         pool: f.pool as unknown as number,
       });
       process.stdout.write(`${running.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void running.close().then(resolve, (err: unknown) => {
-            process.stderr.write(`medpos serve: ${err instanceof Error ? err.message : String(err)}\n`);
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignalled('serve', running);
     });
 }

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { startTerminal } from '../terminal/server.ts';
+import { untilSignalled } from './until-signalled.ts';
 
 interface Flags {
   db: string;
@@ -64,17 +65,6 @@ export function registerTerminalCommands(program: Command): void {
         allowOrigin: f.allowOrigin,
       });
       process.stdout.write(`${running.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void running.close().then(resolve, (err: unknown) => {
-            process.stderr.write(`medpos terminal: ${err instanceof Error ? err.message : String(err)}\n`);
-            resolve();
-          });
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignalled('terminal', running);
     });
 }
