@@ -3,6 +3,7 @@
  * and the SQL text that is the same on SQLite and PostgreSQL.
  */
 import { hash as digest } from 'node:crypto';
+import type { FilingFacts } from '../core/chronic.ts';
 import type { Fen, Ratio4 } from '../core/money.ts';
 import type { ChainVerdict } from './types.ts';
 
@@ -222,16 +223,7 @@ export interface SettlementFund {
 export type SettledLines = number[] | { unsettledOf: string };
 
 /** A chronic-disease filing as kept (2503, or the world's at load). */
-export interface FilingRow {
-  trt_dcla_detl_sn: string;
-  psn_no: string;
-  insutype: string;
-  opsp_dise_code: string;
-  opsp_dise_name: string | null;
-  begndate: string;
-  enddate: string | null;
-  cancelled: 0 | 1;
-}
+export type FilingRow = Omit<FilingFacts, 'cancelled'> & { cancelled: 0 | 1 };
 
 export interface StoredMessage {
   msgid: string;
