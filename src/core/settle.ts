@@ -185,19 +185,29 @@ export function hasActiveAccount(person: Person): boolean {
 
 /** Donors who bound the patient and can give, in the order of persons.json (section 5, own-card flow). */
 export function donorsFor(world: WorldIndex, patientPsnNo: string): readonly string[] {
-  // a world never changes under its index: each patient's donors are worked out once
-  let byPatient = donorMemo.get(world);
-  if (!byPatient) donorMemo.set(world, (byPatient = new Map()));
-  let donors = byPatient.get(patientPsnNo);
-  if (!donors) {
-    donors = world.data.persons
-      .filter((p) => p.baseinfo.psn_no !== patientPsnNo && hasActiveAccount(p) && boundRelation(world.policy, p, patientPsnNo) !== undefined)
-      .map((p) => p.baseinfo.psn_no);
-    byPatient.set(patientPsnNo, donors);
-  }
-  return donors;
+  return donorIndex(world).get(patientPsnNo) ?? [];
 }
-const donorMemo = new WeakMap<WorldIndex, Map<string, readonly string[]>>();
+
+/** Every patient's donors, worked out in one pass over the persons the first time a world is asked (a world never changes under its index). */
+function donorIndex(world: WorldIndex): ReadonlyMap<string, readonly string[]> {
+  let index = donorMemo.get(world);
+  if (!index) {
+    const byPatient = new Map<string, string[]>();
+    for (const donor of world.data.persons) {
+      if (!hasActiveAccount(donor)) continue;
+      const own = donor.baseinfo.psn_no;
+      for (const patient of new Set((donor.family ?? []).map((f) => f.psn_no))) {
+        if (patient === own || boundRelation(world.policy, donor, patient) === undefined) continue;
+        const donors = byPatient.get(patient);
+        if (donors) donors.push(own);
+        else byPatient.set(patient, [own]);
+      }
+    }
+    donorMemo.set(world, (index = byPatient));
+  }
+  return index;
+}
+const donorMemo = new WeakMap<WorldIndex, ReadonlyMap<string, readonly string[]>>();
 
 /**
  * What the pooled fund of a settlement draws on: by default the outpatient deductible, cap and ratios

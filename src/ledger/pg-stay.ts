@@ -18,8 +18,17 @@ export const PG_VISIT_SELECT = `SELECT v.*, EXISTS (SELECT 1 FROM visit_events e
 
 export abstract class PgStayTx {
   abstract rows<R>(text: string, values?: unknown[], prepare?: boolean): Promise<R[]>;
+  /** Sends a statement that answers nothing with the next round trip (pg-tx.ts). */
+  abstract defer(text: string, values?: unknown[]): void;
   protected abstract lockVisits(mdtrtIds: readonly string[]): Promise<void>;
   protected abstract lockFamily(psnNo: string): Promise<Map<string, number> | undefined>;
+
+  /**
+   * Whether a counters row exists, per `psn_no|insutype|year` (and `|code` for chronic_counters), as
+   * this transaction last read or wrote it: the family lock it holds keeps that true, so the deltas
+   * of a settlement can then be sent without waiting for an answer.
+   */
+  protected readonly counterRows = new Map<string, boolean>();
 
   private async first<R>(text: string, values: unknown[]): Promise<R | undefined> {
     return (await this.rows<R>(text, values))[0];
@@ -28,12 +37,14 @@ export abstract class PgStayTx {
   async yearCounters(psnNo: string, insutype: string, year: number): Promise<YearCounters> {
     await this.lockFamily(psnNo);
     const row = await this.first<YearCounters>(`SELECT ${YEAR_COUNTERS.join(', ')} FROM counters WHERE psn_no = $1 AND insutype = $2 AND year = $3`, [psnNo, insutype, year]);
+    this.counterRows.set(`${psnNo}|${insutype}|${year}`, row !== undefined);
     return row ? { ...row } : zeroCounters();
   }
 
   async chronicCounters(psnNo: string, insutype: string, year: number, code: string): Promise<ChronicCounters> {
     await this.lockFamily(psnNo);
     const row = await this.first<ChronicCounters>('SELECT dedc_used, fund_used FROM chronic_counters WHERE psn_no = $1 AND insutype = $2 AND year = $3 AND opsp_dise_code = $4', [psnNo, insutype, year, code]);
+    this.counterRows.set(`${psnNo}|${insutype}|${year}|${code}`, row !== undefined);
     return row ? { ...row } : { dedc_used: 0, fund_used: 0 };
   }
 
@@ -42,36 +53,44 @@ export abstract class PgStayTx {
     const key = [rec.psn_no, rec.insutype, rec.year];
     if (YEAR_DELTA_COLUMNS.some(([d]) => rec[d] !== 0)) {
       const deltas = YEAR_DELTA_COLUMNS.map(([d]) => rec[d]);
-      // UPDATE first, as on SQLite: an upsert's CHECK constraints see the would-be new row, which a negative delta fails.
-      const moved = await this.rows(
-        `UPDATE counters SET ${YEAR_DELTA_COLUMNS.map(([, c], i) => `${c} = ${c} + $${i + 4}`).join(', ')} WHERE psn_no = $1 AND insutype = $2 AND year = $3 RETURNING 1`,
+      const columns = YEAR_DELTA_COLUMNS.map(([, c]) => c);
+      await this.addToCounters(
+        key.join('|'),
+        `UPDATE counters SET ${columns.map((c, i) => `${c} = ${c} + $${i + 4}`).join(', ')} WHERE psn_no = $1 AND insutype = $2 AND year = $3`,
+        `INSERT INTO counters (psn_no, insutype, year, ${columns.join(', ')}) VALUES ($1, $2, $3, ${columns.map((_, i) => `$${i + 4}`).join(', ')})`,
         [...key, ...deltas],
       );
-      if (moved.length === 0) {
-        await this.rows(`INSERT INTO counters (psn_no, insutype, year, ${YEAR_DELTA_COLUMNS.map(([, c]) => c).join(', ')}) VALUES ($1, $2, $3, ${YEAR_DELTA_COLUMNS.map((_, i) => `$${i + 4}`).join(', ')})`, [
-          ...key,
-          ...deltas,
-        ]);
-      }
     }
     if (rec.chr_dise_code !== null && (rec.d_chr_dedc_used !== 0 || rec.d_chr_fund_used !== 0)) {
-      const values = [...key, rec.chr_dise_code, rec.d_chr_dedc_used, rec.d_chr_fund_used];
-      const moved = await this.rows(
-        'UPDATE chronic_counters SET dedc_used = dedc_used + $5, fund_used = fund_used + $6 WHERE psn_no = $1 AND insutype = $2 AND year = $3 AND opsp_dise_code = $4 RETURNING 1',
-        values,
+      await this.addToCounters(
+        [...key, rec.chr_dise_code].join('|'),
+        'UPDATE chronic_counters SET dedc_used = dedc_used + $5, fund_used = fund_used + $6 WHERE psn_no = $1 AND insutype = $2 AND year = $3 AND opsp_dise_code = $4',
+        'INSERT INTO chronic_counters (psn_no, insutype, year, opsp_dise_code, dedc_used, fund_used) VALUES ($1, $2, $3, $4, $5, $6)',
+        [...key, rec.chr_dise_code, rec.d_chr_dedc_used, rec.d_chr_fund_used],
       );
-      if (moved.length === 0) await this.rows('INSERT INTO chronic_counters (psn_no, insutype, year, opsp_dise_code, dedc_used, fund_used) VALUES ($1, $2, $3, $4, $5, $6)', values);
     }
+  }
+
+  /**
+   * UPDATE where the row exists, else INSERT, as on SQLite (an upsert's CHECK constraints see the
+   * would-be new row, which a negative delta fails). Sent without waiting when the row's existence is known.
+   */
+  private async addToCounters(key: string, update: string, insert: string, values: unknown[]): Promise<void> {
+    const exists = this.counterRows.get(key);
+    if (exists === true) this.defer(update, values);
+    else if (exists === false) this.defer(insert, values);
+    else if ((await this.rows(`${update} RETURNING 1`, values)).length === 0) await this.rows(insert, values);
+    this.counterRows.set(key, true);
   }
 
   protected async settleUnsettled(setlId: string, mdtrtId: string): Promise<void> {
     await this.lockVisits([mdtrtId]);
-    await this.rows(`INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT $2, f.id ${first(UNSETTLED_OF)}`, [mdtrtId, setlId]);
+    this.defer(`INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT $2, f.id ${first(UNSETTLED_OF)}`, [mdtrtId, setlId]);
   }
 
   protected async insertFunds(setlId: string, funds: readonly SettlementFund[]): Promise<void> {
     if (funds.length === 0) return;
-    await this.rows(
+    this.defer(
       `INSERT INTO settlement_funds (setl_id, ord, fund_pay_type, fund_pay_type_name, field, inscp_scp_amt, fund_payamt, cap_left_after)
        SELECT $1, f.ord, f.t, f.n, f.field, f.inscp, f.amount, f.left_after
        FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[]) WITH ORDINALITY AS f(t, n, field, inscp, amount, left_after, ord)`,
@@ -111,12 +130,12 @@ export abstract class PgStayTx {
 
   // --- a stay's fee lines --------------------------------------------------------------------
 
-  /** One statement for the whole upload (1 000 lines a call). */
-  async insertStayLines(lines: NewStayLine[]): Promise<number[]> {
-    if (lines.length === 0) return [];
+  /** One statement for the whole upload (1 000 lines a call), sent with the next round trip: nobody waits for its answer. */
+  async insertStayLines(lines: NewStayLine[]): Promise<void> {
+    if (lines.length === 0) return;
     await this.lockVisits(lines.map((l) => l.mdtrt_id));
     const col = <K extends keyof NewStayLine>(k: K) => lines.map((l) => l[k]);
-    const rows = await this.rows<{ id: number }>(
+    this.defer(
       `INSERT INTO fee_lines (mdtrt_id, feedetl_sn, chrg_bchno, med_list_codg, pric_e4, cnt_e4, amount, hosp_appr_flag, body, msgid, at,
          init_feedetl_sn, fulamt_ownpay_amt, overlmt_amt, preselfpay_amt, inscp_scp_amt, chrgitm_lv, selfpay_prop, pric_uplmt_amt, lmt_used_flag, split_date, fee_ocur_time)
        SELECT u.mdtrt_id, u.sn, u.bch, u.codg, u.pric, u.cnt, u.amount, u.appr, u.body, $20, $21,
@@ -124,15 +143,13 @@ export abstract class PgStayTx {
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[],
          $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[], $16::bigint[], $17::bigint[], $18::text[], $19::text[], $22::text[])
          WITH ORDINALITY AS u(mdtrt_id, sn, bch, codg, pric, cnt, amount, appr, body, init_sn, fulamt, overlmt, preself, inscp, lv, prop, uplmt, lmt, split_date, ocur, n)
-       ORDER BY u.n RETURNING id`,
+       ORDER BY u.n`,
       [
         col('mdtrt_id'), col('feedetl_sn'), col('chrg_bchno'), col('med_list_codg'), col('pric_e4'), col('cnt_e4'), col('amount'), col('hosp_appr_flag'), col('body'),
         col('init_feedetl_sn'), col('fulamt_ownpay_amt'), col('overlmt_amt'), col('preselfpay_amt'), col('inscp_scp_amt'), col('chrgitm_lv'), col('selfpay_prop'),
         col('pric_uplmt_amt'), col('lmt_used_flag'), col('split_date'), lines[0]!.msgid, lines[0]!.at, col('fee_ocur_time'),
       ],
     );
-    // identity values follow the insert's ORDER BY; sort so that the ids pair with the lines in order
-    return rows.map((r) => r.id).sort((a, b) => a - b);
   }
 
   async stayLinesBySn(mdtrtId: string, sns: readonly string[]): Promise<StayLineRow[]> {

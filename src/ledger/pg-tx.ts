@@ -37,12 +37,15 @@ interface PgConnection {
   execute(q: { portal: string; rows: number }): void;
   parsedStatements: Record<string, string>;
 }
-type Ahead = { text: string; values: unknown[] };
+/** A statement sent ahead of the next one waited for; `name` keeps its plan on the connection (BEGIN has none). */
+type Ahead = { text: string; values: unknown[]; name?: string };
 
 /**
  * A query sent with the statements whose answer nobody waits for (BEGIN, inserts that return
  * nothing) in front of it: one write and one Sync for all, so a transaction pays one round trip
  * where it would pay several. The server runs them in order and skips the rest after an error.
+ * A named statement is parsed the first time this connection sends it and only bound after that;
+ * it counts as parsed from the moment it is sent (the caller discards the connection if the batch fails).
  */
 class QueryWithAhead extends (pg.Query as unknown as new (config: object) => { prepare(c: PgConnection): void; name?: string }) {
   constructor(
@@ -54,8 +57,12 @@ class QueryWithAhead extends (pg.Query as unknown as new (config: object) => { p
 
   override prepare(connection: PgConnection): void {
     for (const a of this.ahead) {
-      connection.parse({ text: a.text, name: '', types: [] });
-      connection.bind({ portal: '', statement: '', values: a.values, valueMapper: prepareValue });
+      const name = a.name ?? '';
+      if (name === '' || connection.parsedStatements[name] === undefined) {
+        connection.parse({ text: a.text, name, types: [] });
+        if (name !== '') connection.parsedStatements[name] = a.text;
+      }
+      connection.bind({ portal: '', statement: name, values: a.values, valueMapper: prepareValue });
       connection.execute({ portal: '', rows: 0 });
     }
     super.prepare(connection);
@@ -82,6 +89,7 @@ export function sequenceName(name: string): string {
 /**
  * appendSettlement's statement: $1 the chain lock's class, then the record's fields, then the debits
  * (persons, roles, amounts, in order) and the fee line ids. A person debited twice moves once, by the sum.
+ * It answers no rows (it travels ahead of another statement, which pg's protocol handling requires).
  */
 function appendSettlementSql(takeChainLock: boolean): string {
   const n = RECORD_FIELDS.length;
@@ -92,9 +100,8 @@ function appendSettlementSql(takeChainLock: boolean): string {
     SELECT rec.setl_id, d.psn_no, d.role, d.amount FROM rec, unnest(${psns}::text[], ${roles}::text[], ${amounts}::bigint[]) WITH ORDINALITY AS d(psn_no, role, amount, n) ORDER BY d.n),
   moved AS (UPDATE accounts a SET balc = a.balc - m.amount
     FROM (SELECT psn_no, sum(amount)::bigint AS amount FROM unnest(${psns}::text[], ${amounts}::bigint[]) AS x(psn_no, amount) GROUP BY psn_no) m
-    WHERE a.psn_no = m.psn_no RETURNING 1),
-  lines AS (INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT rec.setl_id, unnest(${lineIds}::bigint[]) FROM rec)
-  SELECT (SELECT count(*) FROM moved)::int AS moved`;
+    WHERE a.psn_no = ANY(${psns}::text[]) AND a.psn_no = m.psn_no)
+  INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT rec.setl_id, unnest(${lineIds}::bigint[]) FROM rec`;
 }
 const APPEND_SETTLEMENT = { first: appendSettlementSql(true), locked: appendSettlementSql(false) };
 
@@ -122,6 +129,8 @@ export class PgTx extends PgStayTx implements LedgerTx {
   private readonly ahead: Ahead[] = [];
   private roundTrips = 0;
   private readonly lockedPersons = new Set<string>();
+  /** The locked persons that have an account row (locked rows cannot go away before this transaction ends). */
+  private readonly lockedAccounts = new Set<string>();
   private readonly lockedVisits = new Set<string>();
   private readonly lockedUndo = new Set<string>();
   private chainLocked = false;
@@ -147,7 +156,8 @@ export class PgTx extends PgStayTx implements LedgerTx {
     this.roundTrips++;
     const name = prepare ? statementName(text) : undefined;
     const connection = (this.client as unknown as { connection: PgConnection }).connection;
-    const parsing = name !== undefined && connection.parsedStatements[name] === undefined;
+    const unparsed = (n: string | undefined) => n !== undefined && connection.parsedStatements[n] === undefined;
+    const parsing = unparsed(name) || ahead.some((a) => unparsed(a.name));
     try {
       const results = await new Promise<pg.QueryResult[] | pg.QueryResult>((resolve, reject) => {
         this.client.query(new QueryWithAhead({ name, text, values, queryMode: 'extended', callback: (err: Error | null, r: pg.QueryResult[] | pg.QueryResult) => (err ? reject(err) : resolve(r)) }, ahead) as unknown as pg.Submittable);
@@ -155,7 +165,8 @@ export class PgTx extends PgStayTx implements LedgerTx {
       return (Array.isArray(results) ? results.at(-1)! : results).rows as R[];
     } catch (err) {
       this.failure ??= err;
-      // pg marks a named statement parsed at the first ParseComplete of the batch, which may be another's
+      // a statement first parsed in a failed batch may not exist on the server (and pg marks the waited-for
+      // one parsed at the batch's first ParseComplete, which may be another's): the connection's cache is unsure
       if (parsing) this.discard = true;
       if (this.roundTrips === 1) this.firstTripFailed = true;
       throw err;
@@ -163,9 +174,9 @@ export class PgTx extends PgStayTx implements LedgerTx {
   }
 
   /** Sends a statement whose answer nobody waits for with the next one that is waited for (an error shows there). */
-  defer(text: string, values: unknown[] = []): void {
+  defer(text: string, values: unknown[] = [], prepare = true): void {
     if (this.ended) throw new Error('this ledger transaction has already ended');
-    this.ahead.push({ text, values });
+    this.ahead.push({ text, values, name: prepare ? statementName(text) : undefined });
   }
 
   /** COMMIT, with whatever was deferred in front of it. */
@@ -305,6 +316,7 @@ export class PgTx extends PgStayTx implements LedgerTx {
       [family],
     );
     for (const p of family) this.lockedPersons.add(p);
+    for (const r of rows) this.lockedAccounts.add(r.psn_no);
     return new Map(rows.map((r) => [r.psn_no, r.balc]));
   }
 
@@ -320,6 +332,7 @@ export class PgTx extends PgStayTx implements LedgerTx {
       'SELECT dedc_used, fund_used FROM counters WHERE psn_no = $1 AND insutype = $2 AND year = $3',
       [psnNo, insutype, year],
     );
+    this.counterRows.set(`${psnNo}|${insutype}|${year}`, row !== undefined);
     return { dedcUsed: row?.dedc_used ?? 0, fundUsed: row?.fund_used ?? 0 };
   }
 
@@ -387,26 +400,27 @@ export class PgTx extends PgStayTx implements LedgerTx {
   /**
    * Appends a settlement record, unsealed, and applies it as the SQLite ledger does. The shared
    * chain lock, held to commit, is what lets the sealer know when no lower seq can still appear.
-   * The lock, the record, its debits, the balances they move and its fee lines are one statement
-   * (one round trip); the lock comes first, in the CTE the record's INSERT reads from, so it is
-   * held before the record's seq is drawn.
+   * The lock, the record, its debits, the balances they move and its fee lines are one statement,
+   * sent with the transaction's next round trip (its COMMIT, for a sale): the accounts it debits were
+   * locked (and found) first, so nothing about it needs an answer. The lock comes first, in the CTE
+   * the record's INSERT reads from, so it is held before the record's seq is drawn.
    */
   async appendSettlement(given: SettlementRecord, debits: Debit[], lines: SettledLines, funds: readonly SettlementFund[] = []): Promise<void> {
     const rec = completeRecord(given);
-    for (const p of [rec.psn_no, ...debits.map((d) => d.psn_no)]) await this.lockFamily(p);
-    const lineIds = Array.isArray(lines) ? lines : [];
-    const [applied] = await this.rows<{ moved: number }>(this.chainLocked ? APPEND_SETTLEMENT.locked : APPEND_SETTLEMENT.first, [
+    await this.lockFamily(rec.psn_no);
+    for (const d of debits) await this.lockFamily(d.psn_no);
+    const missing = debits.filter((d) => !this.lockedAccounts.has(d.psn_no)).map((d) => d.psn_no);
+    if (missing.length > 0) throw new Error(`no personal account for ${[...new Set(missing)].join(', ')}`);
+    this.defer(this.chainLocked ? APPEND_SETTLEMENT.locked : APPEND_SETTLEMENT.first, [
       LOCK.chain,
       ...RECORD_FIELDS.map((k) => rec[k]),
       debits.map((d) => d.psn_no),
       debits.map((d) => d.role),
       debits.map((d) => d.amount),
-      lineIds,
+      Array.isArray(lines) ? lines : [],
     ]);
     this.chainLocked = true;
     this.appended = true;
-    const accounts = new Set(debits.map((d) => d.psn_no));
-    if (applied!.moved !== accounts.size) throw new Error(`no personal account for one of ${[...accounts].join(', ')}`);
     await this.applyDeltas(rec);
     if (!Array.isArray(lines)) await this.settleUnsettled(rec.setl_id, lines.unsettledOf);
     await this.insertFunds(rec.setl_id, funds);

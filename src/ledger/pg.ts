@@ -21,7 +21,7 @@ import { LedgerUnavailable, type ChainVerdict, type LedgerStore, type LedgerTx }
 /** Attempts of one transaction before a serialization failure, deadlock or unique violation reaches the caller. */
 const MAX_ATTEMPTS = 12;
 /** A server's records are sealed this long after the commit that appended them (the bound is one second). */
-const SEAL_AFTER_MS = 200;
+const SEAL_AFTER_MS = 500;
 /** Rows per page when walking the chain. */
 const VERIFY_PAGE = 2000;
 
@@ -184,7 +184,7 @@ class PgLedger implements LedgerStore, TxHost {
       const tx = new PgTx(client, this);
       let broken = false;
       try {
-        tx.defer(begin); // sent with the transaction's first statement
+        tx.defer(begin, [], false); // sent with the transaction's first statement
         const result = await fn(tx);
         // a database error the caller caught and went on from has aborted the transaction: COMMIT would only roll it back
         if (tx.failure) throw tx.failure;
@@ -410,6 +410,8 @@ export async function openPgLedger(url: string, opts: PgLedgerOptions = {}): Pro
     connectionTimeoutMillis: 10_000,
     // a caller that stops mid-transaction must not hold its locks for ever
     idle_in_transaction_session_timeout: 60_000,
+    // medpos's statements look rows up by key: one plan per statement and connection, not one per execution
+    options: '-c plan_cache_mode=force_generic_plan',
   });
   // an idle connection that breaks (server restart) is dropped from the pool; without a listener it would end the process
   pool.on('error', (err) => log.warn({ err: err.message }, 'an idle PostgreSQL connection failed; the pool replaces it'));

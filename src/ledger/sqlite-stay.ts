@@ -91,14 +91,14 @@ export abstract class SqliteStayTx {
 
   // --- a stay's fee lines --------------------------------------------------------------------
 
-  async insertStayLines(lines: NewStayLine[]): Promise<number[]> {
+  async insertStayLines(lines: NewStayLine[]): Promise<void> {
     const insert = this.stmt(
       `INSERT INTO fee_lines (mdtrt_id, feedetl_sn, chrg_bchno, med_list_codg, pric_e4, cnt_e4, amount, hosp_appr_flag, body, msgid, at,
          init_feedetl_sn, fulamt_ownpay_amt, overlmt_amt, preselfpay_amt, inscp_scp_amt, chrgitm_lv, selfpay_prop, pric_uplmt_amt, lmt_used_flag, split_date, fee_ocur_time)
        VALUES (@mdtrt_id, @feedetl_sn, @chrg_bchno, @med_list_codg, @pric_e4, @cnt_e4, @amount, @hosp_appr_flag, @body, @msgid, @at,
          @init_feedetl_sn, @fulamt_ownpay_amt, @overlmt_amt, @preselfpay_amt, @inscp_scp_amt, @chrgitm_lv, @selfpay_prop, @pric_uplmt_amt, @lmt_used_flag, @split_date, @fee_ocur_time)`,
     );
-    return lines.map((l) => Number(insert.run(l).lastInsertRowid));
+    for (const l of lines) insert.run(l);
   }
 
   async stayLinesBySn(mdtrtId: string, sns: readonly string[]): Promise<StayLineRow[]> {

@@ -74,8 +74,8 @@ export interface LedgerTx {
   insertFeeLine(l: Omit<FeeLineRow, 'id'> & { msgid: string; at: string }): Promise<number>;
   feeLines(mdtrtId: string, opts?: { chrgBchno?: string | null; unsettledOnly?: boolean }): Promise<FeeLineRow[]>;
   withdrawFeeLine(id: number, msgid: string, at: string): Promise<void>;
-  /** Stores a stay's fee lines with their splits, in order; returns their ids. */
-  insertStayLines(lines: NewStayLine[]): Promise<number[]>;
+  /** Stores fee lines with their splits, in order (ids ascending in that order). Settle them by `{ unsettledOf }`, not by id: on PostgreSQL the insert travels with the transaction's next round trip. */
+  insertStayLines(lines: NewStayLine[]): Promise<void>;
   /** The visit's lines of these feedetl_sn, withdrawn ones included (2301's and 2302's checks). */
   stayLinesBySn(mdtrtId: string, sns: readonly string[]): Promise<StayLineRow[]>;
   /** The visit's live lines in upload order; with `setlId`, only those that record covered (5204). */

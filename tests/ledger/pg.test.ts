@@ -149,6 +149,7 @@ describe.runIf(withPg)('the PostgreSQL ledger', () => {
       // the first appender draws the lower seq and stays open
       const first = store.transaction(async (tx) => {
         const r = await settle(tx, 100);
+        await tx.meta('schema_version'); // a statement waited for carries the append to the server: it is in flight, uncommitted
         appended();
         await held;
         return r;

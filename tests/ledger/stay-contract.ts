@@ -105,13 +105,15 @@ export function stayContract(h: EngineHarness): void {
       try {
         await f.store.transaction(async (tx) => {
           await tx.insertVisit(admit('MV1'));
-          const ids = await tx.insertStayLines([
+          await tx.insertStayLines([
             line('MV1', '1', 50_000),
             line('MV1', '2', 30_000, { preselfpay_amt: 3000, inscp_scp_amt: 27_000, cnt_e4: 30_000, pric_e4: 10_000_000 }),
             line('MV1', '3', -10_000, { init_feedetl_sn: '2', cnt_e4: -10_000, pric_e4: 10_000_000, preselfpay_amt: -1000, inscp_scp_amt: -9000 }),
             line('MV1', '4', 7000, { fulamt_ownpay_amt: 7000, inscp_scp_amt: 0 }),
           ]);
-          expect(ids).toHaveLength(4);
+          const stored = await tx.stayLines('MV1');
+          expect(stored.map((l) => l.feedetl_sn)).toEqual(['1', '2', '3', '4']); // in order, ids ascending
+          const ids = stored.map((l) => l.id);
           expect(ids).toEqual([...ids].sort((a, b) => a - b));
           await tx.withdrawFeeLine(ids[3]!, 'w', 'now');
           const two = await tx.stayLinesBySn('MV1', ['2', '3', '4', 'none']);

@@ -5,7 +5,7 @@ import { filingsOf } from './chronic.ts';
 import { identifyFor } from '../identity.ts';
 import type { Inputs } from '../inputs.ts';
 import { lineResult } from '../outputs.ts';
-import { billFor, cancelSettlement, certOf, inputLine, newVisit, openVisit, priceBill, recordSettlement, requireKind, rowLine, settlementOutput, storeFeeLine, tx, uniqueSn, type Chain, type Ctx } from './shared.ts';
+import { billFor, cancelSettlement, certOf, inputLine, newVisit, openVisit, priceBill, recordSettlement, requireKind, rowLine, settlementOutput, storeFeeLines, tx, uniqueSn, type Chain, type Ctx } from './shared.ts';
 
 /**
  * med_type 14 under a `chronic` policy (inpatient.md section 7) needs a filing in force for the
@@ -74,7 +74,7 @@ export const OUTPATIENT = {
       if (l.psn_no !== (await ctx.ledger.visit(l.mdtrt_id))!.psn_no) throw new Refusal('visit_mismatch', `line ${l.feedetl_sn}: visit ${l.mdtrt_id} is not person ${l.psn_no}'s`);
       const { row } = inputLine(l);
       const split = splitLine(row, ctx.world.catalog.get(l.med_list_codg), date);
-      await storeFeeLine(ctx, l.mdtrt_id, l, split);
+      await storeFeeLines(ctx, l.mdtrt_id, [{ l, split }]);
       result.push(lineResult(split, row, ctx.world.catalog.get(l.med_list_codg)));
     }
     return { result };

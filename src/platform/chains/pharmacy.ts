@@ -3,7 +3,7 @@ import { checkMedType } from '../../core/settle.ts';
 import { identifyFor } from '../identity.ts';
 import type { Inputs } from '../inputs.ts';
 import { lineResult } from '../outputs.ts';
-import { billFor, cancelSettlement, certOf, inputLine, newVisit, priceBill, recordSettlement, requireKind, settlementOutput, storeFeeLine, tx, uniqueSn, type Chain, type Ctx } from './shared.ts';
+import { billFor, cancelSettlement, certOf, inputLine, newVisit, priceBill, recordSettlement, requireKind, settlementOutput, storeFeeLines, tx, uniqueSn, type Chain, type Ctx } from './shared.ts';
 
 async function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   requireKind(ctx.institution, 'pharmacy', settle ? '2102' : '2101');
@@ -16,9 +16,9 @@ async function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   const detlcutinfo = lines.map((l, i) => lineResult(l, bill.lines[i]!.row, ctx.world.catalog.get(bill.lines[i]!.row.med_list_codg)));
   if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
   const mdtrt_id = await newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: d.med_type, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: null, begntime: d.begntime });
-  const ids: number[] = [];
-  for (const [i, l] of input.drugdetail.entries()) ids.push(await storeFeeLine(ctx, mdtrt_id, l, lines[i]!));
-  return { ...(await recordSettlement(ctx, bill, split, mdtrt_id, d.mdtrt_cert_type, ids)), detlcutinfo };
+  await storeFeeLines(ctx, mdtrt_id, input.drugdetail.map((l, i) => ({ l, split: lines[i]! })));
+  // the visit is this sale's own: its unsettled lines are exactly the ones just stored
+  return { ...(await recordSettlement(ctx, bill, split, mdtrt_id, d.mdtrt_cert_type, { unsettledOf: mdtrt_id })), detlcutinfo };
 }
 
 export const PHARMACY = {

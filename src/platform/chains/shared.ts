@@ -4,7 +4,7 @@ import { fenToYuan, type Fen } from '../../core/money.ts';
 import { computeChronicSplit, type ChronicSplit } from '../../core/chronic.ts';
 import { checkMedType, computeSplit, donorsFor, isPooled, Refusal, splitLine, type LineSplit, type Payer, type Split } from '../../core/settle.ts';
 import type { Institution, Person, WorldIndex } from '../../core/world.ts';
-import { AMOUNT_FIELDS, DELTA_FIELDS, FUND_FIELDS, type Amounts, type Debit, type FeeLineRow, type SettlementFund, type SettlementRecord } from '../../ledger/records.ts';
+import { AMOUNT_FIELDS, DELTA_FIELDS, FUND_FIELDS, type Amounts, type Debit, type FeeLineRow, type SettledLines, type SettlementFund, type SettlementRecord } from '../../ledger/records.ts';
 import type { LedgerTx } from '../../ledger/types.ts';
 import type { Presented, TokenResolver } from '../identity.ts';
 import type { FeeLineInput, InputKey, Inputs } from '../inputs.ts';
@@ -123,10 +123,10 @@ export function settlementOutput(ctx: Ctx, bill: Bill, split: Split, certType: s
   return { setlinfo: setlInfo(ctx.world, recordOf(ctx, bill, split, certType, ids)), setldetail: setlDetail(bill.insutype, split) };
 }
 
-export async function recordSettlement(ctx: Ctx, bill: Bill, split: Split | ChronicSplit, mdtrtId: string, certType: string, lineIds: number[]) {
+export async function recordSettlement(ctx: Ctx, bill: Bill, split: Split | ChronicSplit, mdtrtId: string, certType: string, lines: SettledLines) {
   const rec = recordOf(ctx, bill, split, certType, { setl_id: await newId(ctx, 'S'), mdtrt_id: mdtrtId }) as SettlementRecord;
   Object.assign(rec, chronicDeltas(split));
-  await ctx.ledger.appendSettlement(rec, split.debits, lineIds);
+  await ctx.ledger.appendSettlement(rec, split.debits, lines);
   return { setlinfo: setlInfo(ctx.world, rec), setldetail: setlDetail(bill.insutype, split) };
 }
 
@@ -202,9 +202,9 @@ export function uniqueSn(sns: string[], where: string): void {
   }
 }
 
-/** Keeps an uploaded or sold fee line with the split it was answered with (5204 shows it again); returns its id. */
-export async function storeFeeLine(ctx: Ctx, mdtrtId: string, l: FeeLineInput, split: LineSplit): Promise<number> {
-  const [id] = await ctx.ledger.insertStayLines([{
+/** Keeps uploaded or sold fee lines of one visit, in order, with the splits they were answered with (5204 shows them again). */
+export async function storeFeeLines(ctx: Ctx, mdtrtId: string, lines: readonly { l: FeeLineInput; split: LineSplit }[]): Promise<void> {
+  await ctx.ledger.insertStayLines(lines.map(({ l, split }) => ({
     mdtrt_id: mdtrtId,
     feedetl_sn: l.feedetl_sn,
     chrg_bchno: l.chrg_bchno ?? null,
@@ -227,8 +227,7 @@ export async function storeFeeLine(ctx: Ctx, mdtrtId: string, l: FeeLineInput, s
     lmt_used_flag: split.lmt_used_flag,
     split_date: ctx.stamp.date,
     fee_ocur_time: l.fee_ocur_time ?? null,
-  }]);
-  return id!;
+  })));
 }
 
 /** Opens a visit (2201, or the one a pharmacy sale makes); returns its mdtrt_id. */
