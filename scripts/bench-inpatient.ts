@@ -71,29 +71,49 @@ async function uploadRates(dir: string, calls: number) {
   return { ipt_2301_lines_per_s: ipt_lines_per_s, opt_2204_lines_per_s: opt_lines_per_s, ipt_2301_vs_2204: ipt_lines_per_s / opt_lines_per_s, calls };
 }
 
-/** Median 2304 latency (ms) for a stay of `size` live lines: settle, cancel (2305, not timed), settle again. */
-async function settleLatency(dir: string, size: number, repeats: number): Promise<number> {
+/** A discharged stay of `size` live lines, in a ledger of its own, and one timed 2304 of it (cancelled again by 2305, not timed). */
+async function stayOf(dir: string, size: number) {
   const s = await fresh(join(dir, `ipt-settle-${size}.db`));
   const stay = await admit(s.call);
   for (let from = 0; from < size; from += 1000) await s.call('2301', { feedetail: lines(stay, from, Math.min(1000, size - from)) });
   await s.call('2402', { dscginfo: { mdtrt_id: stay, psn_no: XIE.psn_no, endtime: '2026-11-19 10:00:00' } });
   const total = lines(stay, 0, size).reduce((sum, l) => sum + Math.round(l.det_item_fee_sumamt * 100), 0) / 100;
   const data = { ...XIE, medfee_sumamt: total, mdtrt_id: stay, insutype: '310', acct_used_flag: '1', mid_setl_flag: '0' };
-  const times: number[] = [];
+  return {
+    ledger: s.ledger,
+    async settleMs(): Promise<number> {
+      const t = now();
+      const out = await s.call('2304', { data });
+      const ms = now() - t;
+      await s.call('2305', { data: { mdtrt_id: stay, setl_id: out.setlinfo.setl_id, psn_no: XIE.psn_no } });
+      return ms;
+    },
+  };
+}
+
+/**
+ * Median 2304 latency (ms) for stays of 100, 1 000 and 10 000 live lines, settled in turn round after
+ * round, so that every size meets the same machine (a neighbour's load drifts over seconds); the
+ * first round warms the JIT and is not timed.
+ */
+async function settleLatencies(dir: string, repeats: number) {
+  const sizes = [100, 1000, 10_000] as const;
+  const stays = [];
+  for (const size of sizes) stays.push(await stayOf(dir, size));
+  const times: number[][] = sizes.map(() => []);
   for (let k = 0; k <= repeats; k++) {
-    const t = now();
-    const out = await s.call('2304', { data });
-    if (k > 0) times.push(now() - t); // the first warms the JIT
-    await s.call('2305', { data: { mdtrt_id: stay, setl_id: out.setlinfo.setl_id, psn_no: XIE.psn_no } });
+    for (const [i, stay] of stays.entries()) {
+      const ms = await stay.settleMs();
+      if (k > 0) times[i]!.push(ms);
+    }
   }
-  await s.ledger.close();
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1]!;
+  for (const stay of stays) await stay.ledger.close();
+  const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1]!;
+  return { lines_100: median(times[0]!), lines_1k: median(times[1]!), lines_10k: median(times[2]!) };
 }
 
 export async function inpatientFigures(dir: string, quick: boolean) {
   const upload = await uploadRates(dir, quick ? 3 : 10);
-  const repeats = quick ? 3 : 7;
-  const ms = { lines_100: await settleLatency(dir, 100, repeats), lines_1k: await settleLatency(dir, 1000, repeats), lines_10k: await settleLatency(dir, 10_000, repeats) };
+  const ms = await settleLatencies(dir, quick ? 3 : 7);
   return { ...upload, settle_ms: ms, ipt_settle_10k_vs_1k: ms.lines_10k / ms.lines_1k };
 }

@@ -8,8 +8,14 @@ import { IN_FORCE } from './records.ts';
 /** The line is live: not withdrawn (2302). */
 export const LIVE = (f: string) => `NOT EXISTS (SELECT 1 FROM fee_line_withdrawals w WHERE w.fee_line_id = ${f}.id)`;
 
-/** The line is covered by a settlement in force. */
-export const SETTLED = (f: string) => `EXISTS (SELECT 1 FROM settlement_lines sl JOIN settlements s ON s.setl_id = sl.setl_id WHERE sl.fee_line_id = ${f}.id AND ${IN_FORCE('s')})`;
+/**
+ * The line, of the visit `$visit`, is covered by a settlement in force. Only the visit's own records
+ * cover its lines, so the records in force are worked out once per statement (the IN list does not
+ * depend on the line), not once per line and record: a stay settled and cancelled k times would
+ * otherwise cost k in-force checks for each of its lines.
+ */
+const SETTLED = (f: string) =>
+  `EXISTS (SELECT 1 FROM settlement_lines sl WHERE sl.fee_line_id = ${f}.id AND sl.setl_id IN (SELECT s.setl_id FROM settlements s WHERE s.mdtrt_id = $visit AND ${IN_FORCE('s')}))`;
 
 /** The live refund lines of `f` (none for a refund line itself). */
 const REFUNDS = (f: string) => `FROM fee_lines r WHERE ${f}.init_feedetl_sn IS NULL AND r.mdtrt_id = ${f}.mdtrt_id AND r.init_feedetl_sn = ${f}.feedetl_sn AND ${LIVE('r')}`;
@@ -23,20 +29,19 @@ export const STAY_LINE_COLUMNS = `f.id, f.mdtrt_id, f.feedetl_sn, f.chrg_bchno, 
   CAST(coalesce((SELECT sum(0 - r.cnt_e4) ${REFUNDS('f')}), 0) AS BIGINT) AS refunded_cnt_e4,
   CAST((SELECT count(*) ${REFUNDS('f')}) AS BIGINT) AS live_refunds`;
 
-/** Sums over the live lines of fee_lines `f` (the caller's WHERE picks the visit), `u` 1 on unsettled ones. */
-export const STAY_SUMS = `SELECT CAST(count(*) AS BIGINT) AS live, CAST(coalesce(sum(t.u), 0) AS BIGINT) AS lines,
-  CAST(coalesce(sum(t.u * t.amount), 0) AS BIGINT) AS amount,
-  CAST(coalesce(sum(t.u * t.fulamt_ownpay_amt), 0) AS BIGINT) AS fulamt_ownpay_amt,
-  CAST(coalesce(sum(t.u * t.overlmt_amt), 0) AS BIGINT) AS overlmt_amt,
-  CAST(coalesce(sum(t.u * t.preselfpay_amt), 0) AS BIGINT) AS preselfpay_amt,
-  CAST(coalesce(sum(t.u * t.inscp_scp_amt), 0) AS BIGINT) AS inscp_scp_amt
-  FROM (SELECT f.amount, coalesce(f.fulamt_ownpay_amt, 0) AS fulamt_ownpay_amt, coalesce(f.overlmt_amt, 0) AS overlmt_amt,
-          coalesce(f.preselfpay_amt, 0) AS preselfpay_amt, coalesce(f.inscp_scp_amt, 0) AS inscp_scp_amt,
-          CASE WHEN ${SETTLED('f')} THEN 0 ELSE 1 END AS u
-        FROM fee_lines f WHERE f.mdtrt_id = $visit AND ${LIVE('f')}) t`;
-
 /** The live unsettled lines of a visit (settling them, withdrawing them). */
 export const UNSETTLED_OF = `FROM fee_lines f WHERE f.mdtrt_id = $visit AND ${LIVE('f')} AND NOT ${SETTLED('f')}`;
+
+/** Sums over the visit's live unsettled lines, and the count of its live lines (each line's coverage is asked once, not once per sum). */
+export const STAY_SUMS = `SELECT CAST((SELECT count(*) FROM fee_lines f WHERE f.mdtrt_id = $visit AND ${LIVE('f')}) AS BIGINT) AS live,
+  CAST(count(*) AS BIGINT) AS lines,
+  CAST(coalesce(sum(f.amount), 0) AS BIGINT) AS amount,
+  CAST(coalesce(sum(coalesce(f.fulamt_ownpay_amt, 0)), 0) AS BIGINT) AS fulamt_ownpay_amt,
+  CAST(coalesce(sum(coalesce(f.overlmt_amt, 0)), 0) AS BIGINT) AS overlmt_amt,
+  CAST(coalesce(sum(coalesce(f.preselfpay_amt, 0)), 0) AS BIGINT) AS preselfpay_amt,
+  CAST(coalesce(sum(coalesce(f.inscp_scp_amt, 0)), 0) AS BIGINT) AS inscp_scp_amt
+  ${UNSETTLED_OF}`;
+
 
 /** The stay columns a VisitPatch may set, in this order. */
 export const PATCH_COLUMNS = ['state', 'med_type', 'begntime', 'ipt_no', 'endtime', 'dise_codg', 'dise_name', 'dscg_way', 'body'] as const;
