@@ -5,8 +5,8 @@
  * accounts for counters and filings). PgTx extends this with the rest.
  */
 import { YEAR_COUNTERS, zeroCounters, type ChronicCounters, type YearCounters } from '../core/counters.ts';
-import { YEAR_DELTA_COLUMNS, type FilingRow, type SettlementFund, type SettlementRecord, type StayFields, type StayLineRow, type StayLineSums, type VisitPatch } from './records.ts';
-import { FILING_COLUMNS, PATCH_COLUMNS, STAY_LINE_COLUMNS, STAY_SUMS, UNSETTLED_OF, VISIT_SETTLEMENTS } from './stay-sql.ts';
+import { YEAR_DELTA_COLUMNS, type FilingRow, type SettlementFund, type SettlementRecord, type StayFields, type StayLineRow, type StayLineSums, type VisitLines, type VisitPatch } from './records.ts';
+import { coveredLines, FILING_COLUMNS, PATCH_COLUMNS, STAY_LINE_COLUMNS, STAY_SUMS, UNSETTLED_OF, VISIT_SETTLEMENTS } from './stay-sql.ts';
 import type { NewStayLine, VisitRow } from './types.ts';
 
 const first = (sql: string) => sql.replaceAll('$visit', '$1');
@@ -83,9 +83,10 @@ export abstract class PgStayTx {
     this.counterRows.set(key, true);
   }
 
-  protected async settleUnsettled(setlId: string, mdtrtId: string): Promise<void> {
-    await this.lockVisits([mdtrtId]);
-    this.defer(`INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT $2, f.id ${first(UNSETTLED_OF)}`, [mdtrtId, setlId]);
+  protected async settleLines(setlId: string, lines: VisitLines): Promise<void> {
+    const { from, visit } = coveredLines(lines);
+    await this.lockVisits([visit]);
+    this.defer(`INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT $2, f.id ${first(from)}`, [visit, setlId]);
   }
 
   protected async insertFunds(setlId: string, funds: readonly SettlementFund[]): Promise<void> {

@@ -87,23 +87,14 @@ export function sequenceName(name: string): string {
 }
 
 /**
- * appendSettlement's statement: $1 the chain lock's class, then the record's fields, then the debits
- * (persons, roles, amounts, in order) and the fee line ids. A person debited twice moves once, by the sum.
- * It answers no rows (it travels ahead of another statement, which pg's protocol handling requires).
+ * A record's INSERT: $1 the chain lock's class, then its fields. The first record of a transaction
+ * takes the shared chain lock in the row it inserts from, so the lock is held before its seq is drawn.
  */
-function appendSettlementSql(takeChainLock: boolean): string {
-  const n = RECORD_FIELDS.length;
-  const [psns, roles, amounts, lineIds] = [n + 2, n + 3, n + 4, n + 5].map((i) => `$${i}`);
-  return `WITH chain AS (SELECT ${takeChainLock ? 'pg_advisory_xact_lock_shared($1, 0)' : '$1::int'} AS locked),
-  rec AS (INSERT INTO settlements (${RECORD_FIELDS.join(', ')}) SELECT ${RECORD_FIELDS.map((_, i) => `$${i + 2}`).join(', ')} FROM chain RETURNING setl_id),
-  debits AS (INSERT INTO settlement_debits (setl_id, psn_no, role, amount)
-    SELECT rec.setl_id, d.psn_no, d.role, d.amount FROM rec, unnest(${psns}::text[], ${roles}::text[], ${amounts}::bigint[]) WITH ORDINALITY AS d(psn_no, role, amount, n) ORDER BY d.n),
-  moved AS (UPDATE accounts a SET balc = a.balc - m.amount
-    FROM (SELECT psn_no, sum(amount)::bigint AS amount FROM unnest(${psns}::text[], ${amounts}::bigint[]) AS x(psn_no, amount) GROUP BY psn_no) m
-    WHERE a.psn_no = ANY(${psns}::text[]) AND a.psn_no = m.psn_no)
-  INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT rec.setl_id, unnest(${lineIds}::bigint[]) FROM rec`;
-}
-const APPEND_SETTLEMENT = { first: appendSettlementSql(true), locked: appendSettlementSql(false) };
+const RECORD_COLUMNS = RECORD_FIELDS.map((_, i) => `$${i + 2}`).join(', ');
+const INSERT_RECORD = {
+  first: `INSERT INTO settlements (${RECORD_FIELDS.join(', ')}) SELECT ${RECORD_COLUMNS} FROM (SELECT pg_advisory_xact_lock_shared($1, 0)) AS chain`,
+  locked: `INSERT INTO settlements (${RECORD_FIELDS.join(', ')}) SELECT ${RECORD_COLUMNS} FROM (SELECT $1::int) AS chain`,
+};
 
 /** How often (in claims) a process purges nonces older than the window. */
 const NONCE_PURGE_EVERY = 500;
@@ -311,9 +302,10 @@ export class PgTx extends PgStayTx implements LedgerTx {
   protected async lockFamily(psnNo: string): Promise<Map<string, number> | undefined> {
     if (this.lockedPersons.has(psnNo)) return undefined;
     const family = this.host.familyOf(psnNo);
+    // a family of one (most persons) by equality: PostgreSQL keeps one plan for it, where it plans ANY($1) afresh each time
     const rows = await this.rows<{ psn_no: string; balc: number }>(
-      'SELECT psn_no, balc FROM accounts WHERE psn_no = ANY($1::text[]) ORDER BY psn_no FOR NO KEY UPDATE',
-      [family],
+      family.length === 1 ? 'SELECT psn_no, balc FROM accounts WHERE psn_no = $1 FOR NO KEY UPDATE' : 'SELECT psn_no, balc FROM accounts WHERE psn_no = ANY($1::text[]) ORDER BY psn_no FOR NO KEY UPDATE',
+      [family.length === 1 ? family[0] : family],
     );
     for (const p of family) this.lockedPersons.add(p);
     for (const r of rows) this.lockedAccounts.add(r.psn_no);
@@ -400,10 +392,10 @@ export class PgTx extends PgStayTx implements LedgerTx {
   /**
    * Appends a settlement record, unsealed, and applies it as the SQLite ledger does. The shared
    * chain lock, held to commit, is what lets the sealer know when no lower seq can still appear.
-   * The lock, the record, its debits, the balances they move and its fee lines are one statement,
-   * sent with the transaction's next round trip (its COMMIT, for a sale): the accounts it debits were
-   * locked (and found) first, so nothing about it needs an answer. The lock comes first, in the CTE
-   * the record's INSERT reads from, so it is held before the record's seq is drawn.
+   * The record, its debits, the balances they move and its fee lines are short statements sent with
+   * the transaction's next round trip (its COMMIT, for a sale): the accounts it debits were locked
+   * (and found) first, so none of them needs an answer. Short statements, not one CTE: PostgreSQL
+   * plans them in microseconds, where it planned the CTE afresh each time (0.4 ms).
    */
   async appendSettlement(given: SettlementRecord, debits: Debit[], lines: SettledLines, funds: readonly SettlementFund[] = []): Promise<void> {
     const rec = completeRecord(given);
@@ -411,18 +403,20 @@ export class PgTx extends PgStayTx implements LedgerTx {
     for (const d of debits) await this.lockFamily(d.psn_no);
     const missing = debits.filter((d) => !this.lockedAccounts.has(d.psn_no)).map((d) => d.psn_no);
     if (missing.length > 0) throw new Error(`no personal account for ${[...new Set(missing)].join(', ')}`);
-    this.defer(this.chainLocked ? APPEND_SETTLEMENT.locked : APPEND_SETTLEMENT.first, [
-      LOCK.chain,
-      ...RECORD_FIELDS.map((k) => rec[k]),
-      debits.map((d) => d.psn_no),
-      debits.map((d) => d.role),
-      debits.map((d) => d.amount),
-      Array.isArray(lines) ? lines : [],
-    ]);
+    this.defer(this.chainLocked ? INSERT_RECORD.locked : INSERT_RECORD.first, [LOCK.chain, ...RECORD_FIELDS.map((k) => rec[k])]);
+    const moved = new Map<string, number>();
+    for (const d of debits) {
+      this.defer('INSERT INTO settlement_debits (setl_id, psn_no, role, amount) VALUES ($1, $2, $3, $4)', [rec.setl_id, d.psn_no, d.role, d.amount]);
+      moved.set(d.psn_no, (moved.get(d.psn_no) ?? 0) + d.amount);
+    }
+    for (const [psnNo, amount] of moved) this.defer('UPDATE accounts SET balc = balc - $1 WHERE psn_no = $2', [amount, psnNo]);
+    if (Array.isArray(lines) && lines.length > 0) {
+      this.defer('INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT $1, unnest($2::bigint[])', [rec.setl_id, lines]);
+    }
     this.chainLocked = true;
     this.appended = true;
     await this.applyDeltas(rec);
-    if (!Array.isArray(lines)) await this.settleUnsettled(rec.setl_id, lines.unsettledOf);
+    if (!Array.isArray(lines)) await this.settleLines(rec.setl_id, lines);
     await this.insertFunds(rec.setl_id, funds);
   }
 

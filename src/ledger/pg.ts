@@ -410,8 +410,6 @@ export async function openPgLedger(url: string, opts: PgLedgerOptions = {}): Pro
     connectionTimeoutMillis: 10_000,
     // a caller that stops mid-transaction must not hold its locks for ever
     idle_in_transaction_session_timeout: 60_000,
-    // medpos's statements look rows up by key: one plan per statement and connection, not one per execution
-    options: '-c plan_cache_mode=force_generic_plan',
   });
   // an idle connection that breaks (server restart) is dropped from the pool; without a listener it would end the process
   pool.on('error', (err) => log.warn({ err: err.message }, 'an idle PostgreSQL connection failed; the pool replaces it'));

@@ -229,8 +229,12 @@ export interface SettlementFund {
   cap_left_after: Fen | null;
 }
 
-/** What a settlement record covers besides its debits: fee lines by id, or every live unsettled line of a stay. */
-export type SettledLines = number[] | { unsettledOf: string };
+/**
+ * What a settlement record covers besides its debits: fee lines by id, every live unsettled line of a
+ * visit, or every line of a visit opened by the same transaction (a pharmacy sale's own).
+ */
+export type SettledLines = number[] | VisitLines;
+export type VisitLines = { unsettledOf: string } | { allOf: string };
 
 /** A chronic-disease filing as kept (2503, or the world's at load). */
 export type FilingRow = Omit<FilingFacts, 'cancelled'> & { cancelled: 0 | 1 };

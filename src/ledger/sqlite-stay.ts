@@ -5,8 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import { YEAR_COUNTERS, zeroCounters, type ChronicCounters, type YearCounters } from '../core/counters.ts';
-import { YEAR_DELTA_COLUMNS, type FilingRow, type SettlementFund, type SettlementRecord, type StayFields, type StayLineRow, type StayLineSums, type VisitPatch } from './records.ts';
-import { FILING_COLUMNS, PATCH_COLUMNS, STAY_LINE_COLUMNS, STAY_SUMS, UNSETTLED_OF, VISIT_SETTLEMENTS } from './stay-sql.ts';
+import { YEAR_DELTA_COLUMNS, type FilingRow, type SettlementFund, type SettlementRecord, type StayFields, type StayLineRow, type StayLineSums, type VisitLines, type VisitPatch } from './records.ts';
+import { coveredLines, FILING_COLUMNS, PATCH_COLUMNS, STAY_LINE_COLUMNS, STAY_SUMS, UNSETTLED_OF, VISIT_SETTLEMENTS } from './stay-sql.ts';
 import type { NewStayLine, VisitRow } from './types.ts';
 
 const named = (sql: string) => sql.replaceAll('$visit', '@visit');
@@ -50,8 +50,9 @@ export abstract class SqliteStayTx {
     }
   }
 
-  protected settleUnsettled(setlId: string, mdtrtId: string): void {
-    this.stmt(named(`INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT @setl, f.id ${UNSETTLED_OF}`)).run({ setl: setlId, visit: mdtrtId });
+  protected settleLines(setlId: string, lines: VisitLines): void {
+    const { from, visit } = coveredLines(lines);
+    this.stmt(named(`INSERT INTO settlement_lines (setl_id, fee_line_id) SELECT @setl, f.id ${from}`)).run({ setl: setlId, visit });
   }
 
   protected insertFunds(setlId: string, funds: readonly SettlementFund[]): void {

@@ -364,7 +364,7 @@ class SqliteTx extends SqliteStayTx implements LedgerTx {
     if (Array.isArray(lines)) {
       const line = this.stmt('INSERT INTO settlement_lines (setl_id, fee_line_id) VALUES (?, ?)');
       for (const id of lines) line.run(rec.setl_id, id);
-    } else this.settleUnsettled(rec.setl_id, lines.unsettledOf);
+    } else this.settleLines(rec.setl_id, lines);
     this.insertFunds(rec.setl_id, funds);
   }
 

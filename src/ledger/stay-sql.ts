@@ -3,7 +3,7 @@
  * PostgreSQL (parameters aside, which each engine adds its own way). Casts are CAST(... AS BIGINT):
  * PostgreSQL's sums are numeric otherwise, and SQLite reads the cast as an integer one.
  */
-import { IN_FORCE } from './records.ts';
+import { IN_FORCE, type VisitLines } from './records.ts';
 
 /** The line is live: not withdrawn (2302). */
 export const LIVE = (f: string) => `NOT EXISTS (SELECT 1 FROM fee_line_withdrawals w WHERE w.fee_line_id = ${f}.id)`;
@@ -31,6 +31,11 @@ export const STAY_LINE_COLUMNS = `f.id, f.mdtrt_id, f.feedetl_sn, f.chrg_bchno, 
 
 /** The live unsettled lines of a visit (settling them, withdrawing them). */
 export const UNSETTLED_OF = `FROM fee_lines f WHERE f.mdtrt_id = $visit AND ${LIVE('f')} AND NOT ${SETTLED('f')}`;
+
+/** The visit's lines a settlement covers (`$visit` the visit), as FROM ... WHERE over fee_lines `f`, and the visit. */
+export function coveredLines(lines: VisitLines): { from: string; visit: string } {
+  return 'unsettledOf' in lines ? { from: UNSETTLED_OF, visit: lines.unsettledOf } : { from: 'FROM fee_lines f WHERE f.mdtrt_id = $visit', visit: lines.allOf };
+}
 
 /** Sums over the visit's live unsettled lines, and the count of its live lines (each line's coverage is asked once, not once per sum). */
 export const STAY_SUMS = `SELECT CAST((SELECT count(*) FROM fee_lines f WHERE f.mdtrt_id = $visit AND ${LIVE('f')}) AS BIGINT) AS live,

@@ -276,6 +276,19 @@ export function ledgerContract(h: EngineHarness): void {
           expect((await tx.visit('MV1'))?.cancelled).toBe(1);
           expect(await tx.visit('none')).toBeUndefined();
         });
+        // a sale's own visit, opened, filled and settled in one transaction: the record covers all its lines
+        const stored = { init_feedetl_sn: null, fulamt_ownpay_amt: 0, overlmt_amt: 0, preselfpay_amt: 0, inscp_scp_amt: 0, chrgitm_lv: '01', selfpay_prop: 0, pric_uplmt_amt: null, lmt_used_flag: '0', split_date: '2026-11-20', fee_ocur_time: null };
+        const sale = await f.store.transaction(async (tx) => {
+          await tx.insertVisit({ ...visit, mdtrt_id: 'MV2', msgid: 'V2' });
+          await tx.insertStayLines([{ ...line('1', 400), mdtrt_id: 'MV2', ...stored }, { ...line('2', 600), mdtrt_id: 'MV2', ...stored }]);
+          const rec = record({ psn_no: P.li, mdtrt_id: 'MV2', clr_type: '11', fixmedins_code: 'H44030000002', balc: 286050 - 2000 });
+          await tx.appendSettlement(rec, [{ psn_no: P.li, role: 'own', amount: 1000 }], { allOf: 'MV2' });
+          return rec;
+        });
+        await f.store.transaction(async (tx) => {
+          expect((await tx.stayLines('MV2')).map((l) => [l.feedetl_sn, l.setl_id])).toEqual([['1', sale.setl_id], ['2', sale.setl_id]]);
+          expect(await tx.balance(P.li)).toBe(286050 - 2000);
+        });
       } finally {
         await f.store.close();
       }

@@ -17,8 +17,8 @@ async function pharmacy(ctx: Ctx, input: Inputs['2101'], settle: boolean) {
   if (!settle) return { ...settlementOutput(ctx, bill, split, d.mdtrt_cert_type, {}), detlcutinfo };
   const mdtrt_id = await newVisit(ctx, { psn_no: d.psn_no, insutype: d.insutype, med_type: d.med_type, cert_type: d.mdtrt_cert_type, cert_no: d.mdtrt_cert_no, payer: who.payer, ipt_otp_no: null, begntime: d.begntime });
   await storeFeeLines(ctx, mdtrt_id, input.drugdetail.map((l, i) => ({ l, split: lines[i]! })));
-  // the visit is this sale's own: its unsettled lines are exactly the ones just stored
-  return { ...(await recordSettlement(ctx, bill, split, mdtrt_id, d.mdtrt_cert_type, { unsettledOf: mdtrt_id })), detlcutinfo };
+  // the visit is this sale's own: its lines are the ones just stored
+  return { ...(await recordSettlement(ctx, bill, split, mdtrt_id, d.mdtrt_cert_type, { allOf: mdtrt_id })), detlcutinfo };
 }
 
 export const PHARMACY = {
