@@ -18,7 +18,7 @@ export const PG_VISIT_SELECT = `SELECT v.*, EXISTS (SELECT 1 FROM visit_events e
 
 export abstract class PgStayTx {
   abstract rows<R>(text: string, values?: unknown[], prepare?: boolean): Promise<R[]>;
-  /** Sends a statement that answers nothing with the next round trip (pg-tx.ts). */
+  /** Sends a statement that answers no rows with the next round trip (pg-tx.ts). */
   abstract defer(text: string, values?: unknown[]): void;
   protected abstract lockVisits(mdtrtIds: readonly string[]): Promise<void>;
   protected abstract lockFamily(psnNo: string): Promise<Map<string, number> | undefined>;

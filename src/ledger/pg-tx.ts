@@ -164,7 +164,10 @@ export class PgTx extends PgStayTx implements LedgerTx {
     }
   }
 
-  /** Sends a statement whose answer nobody waits for with the next one that is waited for (an error shows there). */
+  /**
+   * Sends a statement whose answer nobody waits for with the next one that is waited for (an error shows
+   * there). It must answer no rows: no Describe is sent for it, and pg cannot read rows it was not told of.
+   */
   defer(text: string, values: unknown[] = [], prepare = true): void {
     if (this.ended) throw new Error('this ledger transaction has already ended');
     this.ahead.push({ text, values, name: prepare ? statementName(text) : undefined });
