@@ -142,6 +142,20 @@ describe('properties through the platform', () => {
     );
   });
 
+  it("2204 refuses a whole upload when one line names another person than its visit's, storing none of it", async () => {
+    const { platform, ledger } = await freshPlatform(WORLDS.demo);
+    const psn = '44030000000000000005';
+    const reg = await platform.call(envelope('2201', HOSPITAL, { data: { psn_no: psn, insutype: '310', mdtrt_cert_type: '02', mdtrt_cert_no: CERTNO[psn], ipt_otp_no: 'V1' } }));
+    const mdtrt_id = (reg.output as { data: { mdtrt_id: string } }).data.mdtrt_id;
+    const line = (sn: string, psn_no: string) => ({ feedetl_sn: sn, mdtrt_id, psn_no, med_list_codg: 'XC08CAN010A001', pric: 300, cnt: 1, det_item_fee_sumamt: 300 });
+    const refused = await platform.call(envelope('2204', HOSPITAL, { feedetail: [line('1', psn), line('2', '44030000000000000001')] }));
+    expect(refused).toMatchObject({ infcode: -1, err_code: 'visit_mismatch' });
+    expect(refused.err_msg).toContain('line 2');
+    // nothing was stored: the same lines upload afterwards
+    expect((await platform.call(envelope('2204', HOSPITAL, { feedetail: [line('1', psn), line('2', psn)] }))).infcode).toBe(0);
+    await ledger.transaction(async (tx) => expect((await tx.feeLines(mdtrt_id)).map((l) => l.feedetl_sn)).toEqual(['1', '2']));
+  });
+
   it('settle then cancel restores the counters at a hospital too', async () => {
     const { platform, ledger } = await freshPlatform(WORLDS.demo);
     const psn = '44030000000000000005';

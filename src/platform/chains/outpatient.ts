@@ -61,23 +61,23 @@ export const OUTPATIENT = {
   }),
   '2204': tx('2204', async (ctx, input) => {
     const date = ctx.stamp.date;
-    const byVisit = new Map<string, string[]>();
-    for (const l of input.feedetail) byVisit.set(l.mdtrt_id, [...(byVisit.get(l.mdtrt_id) ?? []), l.feedetl_sn]);
-    for (const [mdtrtId, sns] of byVisit) {
-      const psnNo = input.feedetail.find((l) => l.mdtrt_id === mdtrtId)!.psn_no;
-      await openVisit(ctx, mdtrtId, psnNo);
-      const existing = (await ctx.ledger.feeLines(mdtrtId)).map((r) => r.feedetl_sn);
-      uniqueSn([...existing, ...sns], `in visit ${mdtrtId}`);
-    }
-    const result = [];
+    const byVisit = new Map<string, (typeof input.feedetail)[number][]>();
     for (const l of input.feedetail) {
-      if (l.psn_no !== (await ctx.ledger.visit(l.mdtrt_id))!.psn_no) throw new Refusal('visit_mismatch', `line ${l.feedetl_sn}: visit ${l.mdtrt_id} is not person ${l.psn_no}'s`);
-      const { row } = inputLine(l);
-      const split = splitLine(row, ctx.world.catalog.get(l.med_list_codg), date);
-      await storeFeeLines(ctx, l.mdtrt_id, [{ l, split }]);
-      result.push(lineResult(split, row, ctx.world.catalog.get(l.med_list_codg)));
+      const lines = byVisit.get(l.mdtrt_id);
+      if (lines) lines.push(l);
+      else byVisit.set(l.mdtrt_id, [l]);
     }
-    return { result };
+    for (const [mdtrtId, lines] of byVisit) {
+      const visit = await openVisit(ctx, mdtrtId, lines[0]!.psn_no);
+      const stray = lines.find((l) => l.psn_no !== visit.psn_no);
+      if (stray) throw new Refusal('visit_mismatch', `line ${stray.feedetl_sn}: visit ${mdtrtId} is not person ${stray.psn_no}'s`);
+      const existing = (await ctx.ledger.feeLines(mdtrtId)).map((r) => r.feedetl_sn);
+      uniqueSn([...existing, ...lines.map((l) => l.feedetl_sn)], `in visit ${mdtrtId}`);
+    }
+    const split = new Map(input.feedetail.map((l) => [l, splitLine(inputLine(l).row, ctx.world.catalog.get(l.med_list_codg), date)]));
+    // one statement per visit, its lines in the order sent
+    for (const [mdtrtId, lines] of byVisit) await storeFeeLines(ctx, mdtrtId, lines.map((l) => ({ l, split: split.get(l)! })));
+    return { result: input.feedetail.map((l) => lineResult(split.get(l)!, inputLine(l).row, ctx.world.catalog.get(l.med_list_codg))) };
   }),
   '2205': tx('2205', async (ctx, input) => {
     const d = input.data;
