@@ -11,6 +11,9 @@ import type { NewStayLine, VisitRow } from './types.ts';
 
 const first = (sql: string) => sql.replaceAll('$visit', '$1');
 
+/** A counters row's key in `counterRows`: a year's (psn_no, insutype, year), or a chronic disease's with its code. */
+export const counterKey = (psnNo: string, insutype: string, year: number, code?: string) => [psnNo, insutype, year, ...(code === undefined ? [] : [code])].join('|');
+
 /** A visit with its derived flags, as `visit` reads it. */
 export const PG_VISIT_SELECT = `SELECT v.*, EXISTS (SELECT 1 FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'cancel')::int AS cancelled,
   (SELECT e.body::json ->> 'med_type' FROM visit_events e WHERE e.mdtrt_id = v.mdtrt_id AND e.kind = 'info' ORDER BY e.id DESC LIMIT 1) AS info_med_type
@@ -24,7 +27,7 @@ export abstract class PgStayTx {
   protected abstract lockFamily(psnNo: string): Promise<Map<string, number> | undefined>;
 
   /**
-   * Whether a counters row exists, per `psn_no|insutype|year` (and `|code` for chronic_counters), as
+   * Whether a counters row exists, per counterKey, as
    * this transaction last read or wrote it: the family lock it holds keeps that true, so the deltas
    * of a settlement can then be sent without waiting for an answer.
    */
@@ -37,14 +40,14 @@ export abstract class PgStayTx {
   async yearCounters(psnNo: string, insutype: string, year: number): Promise<YearCounters> {
     await this.lockFamily(psnNo);
     const row = await this.first<YearCounters>(`SELECT ${YEAR_COUNTERS.join(', ')} FROM counters WHERE psn_no = $1 AND insutype = $2 AND year = $3`, [psnNo, insutype, year]);
-    this.counterRows.set(`${psnNo}|${insutype}|${year}`, row !== undefined);
+    this.counterRows.set(counterKey(psnNo, insutype, year), row !== undefined);
     return row ? { ...row } : zeroCounters();
   }
 
   async chronicCounters(psnNo: string, insutype: string, year: number, code: string): Promise<ChronicCounters> {
     await this.lockFamily(psnNo);
     const row = await this.first<ChronicCounters>('SELECT dedc_used, fund_used FROM chronic_counters WHERE psn_no = $1 AND insutype = $2 AND year = $3 AND opsp_dise_code = $4', [psnNo, insutype, year, code]);
-    this.counterRows.set(`${psnNo}|${insutype}|${year}|${code}`, row !== undefined);
+    this.counterRows.set(counterKey(psnNo, insutype, year, code), row !== undefined);
     return row ? { ...row } : { dedc_used: 0, fund_used: 0 };
   }
 
@@ -55,7 +58,7 @@ export abstract class PgStayTx {
       const deltas = YEAR_DELTA_COLUMNS.map(([d]) => rec[d]);
       const columns = YEAR_DELTA_COLUMNS.map(([, c]) => c);
       await this.addToCounters(
-        key.join('|'),
+        counterKey(rec.psn_no, rec.insutype, rec.year),
         `UPDATE counters SET ${columns.map((c, i) => `${c} = ${c} + $${i + 4}`).join(', ')} WHERE psn_no = $1 AND insutype = $2 AND year = $3`,
         `INSERT INTO counters (psn_no, insutype, year, ${columns.join(', ')}) VALUES ($1, $2, $3, ${columns.map((_, i) => `$${i + 4}`).join(', ')})`,
         [...key, ...deltas],
@@ -63,7 +66,7 @@ export abstract class PgStayTx {
     }
     if (rec.chr_dise_code !== null && (rec.d_chr_dedc_used !== 0 || rec.d_chr_fund_used !== 0)) {
       await this.addToCounters(
-        [...key, rec.chr_dise_code].join('|'),
+        counterKey(rec.psn_no, rec.insutype, rec.year, rec.chr_dise_code),
         'UPDATE chronic_counters SET dedc_used = dedc_used + $5, fund_used = fund_used + $6 WHERE psn_no = $1 AND insutype = $2 AND year = $3 AND opsp_dise_code = $4',
         'INSERT INTO chronic_counters (psn_no, insutype, year, opsp_dise_code, dedc_used, fund_used) VALUES ($1, $2, $3, $4, $5, $6)',
         [...key, rec.chr_dise_code, rec.d_chr_dedc_used, rec.d_chr_fund_used],

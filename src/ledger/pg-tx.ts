@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import pg from 'pg';
 import type { WorldIndex } from '../core/world.ts';
 import { completeRecord, IN_FORCE, stayDefaults, RECORD_FIELDS, type Debit, type FeeLineRow, type SettledLines, type SettlementFund, type SettlementRecord, type StoredMessage, type Visit } from './records.ts';
-import { PG_VISIT_SELECT, PgStayTx } from './pg-stay.ts';
+import { counterKey, PG_VISIT_SELECT, PgStayTx } from './pg-stay.ts';
 import { LOCK } from './pg-schema.ts';
 import { NONCE_WINDOW_SECONDS, type LedgerTx, type VisitRow } from './types.ts';
 
@@ -327,7 +327,7 @@ export class PgTx extends PgStayTx implements LedgerTx {
       'SELECT dedc_used, fund_used FROM counters WHERE psn_no = $1 AND insutype = $2 AND year = $3',
       [psnNo, insutype, year],
     );
-    this.counterRows.set(`${psnNo}|${insutype}|${year}`, row !== undefined);
+    this.counterRows.set(counterKey(psnNo, insutype, year), row !== undefined);
     return { dedcUsed: row?.dedc_used ?? 0, fundUsed: row?.fund_used ?? 0 };
   }
 

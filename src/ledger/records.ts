@@ -108,7 +108,8 @@ export function completeRecord(rec: SettlementRecord): SettlementRecord & StayFi
 /**
  * `given` with `defaults` where it has no value (undefined or null), as `{ ...given, k: given.k ?? d }`
  * would make it, built without that literal: V8 (Node 20) takes a slow path, tens of microseconds,
- * for an object spread followed by many properties, and this runs on every settlement.
+ * for an object spread followed by many properties, and this runs on every settlement. It fills
+ * `defaults` in and returns it: pass a fresh literal.
  */
 function withDefaults<G extends object, D extends object>(given: G, defaults: D): G & D {
   const out = defaults as Record<string, unknown>;

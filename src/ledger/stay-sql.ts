@@ -47,7 +47,6 @@ export const STAY_SUMS = `SELECT CAST((SELECT count(*) FROM fee_lines f WHERE f.
   CAST(coalesce(sum(coalesce(f.inscp_scp_amt, 0)), 0) AS BIGINT) AS inscp_scp_amt
   ${UNSETTLED_OF}`;
 
-
 /** The stay columns a VisitPatch may set, in this order. */
 export const PATCH_COLUMNS = ['state', 'med_type', 'begntime', 'ipt_no', 'endtime', 'dise_codg', 'dise_name', 'dscg_way', 'body'] as const;
 

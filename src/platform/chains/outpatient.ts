@@ -74,10 +74,15 @@ export const OUTPATIENT = {
       const existing = (await ctx.ledger.feeLines(mdtrtId)).map((r) => r.feedetl_sn);
       uniqueSn([...existing, ...lines.map((l) => l.feedetl_sn)], `in visit ${mdtrtId}`);
     }
-    const split = new Map(input.feedetail.map((l) => [l, splitLine(inputLine(l).row, ctx.world.catalog.get(l.med_list_codg), date)]));
+    const priced = new Map(input.feedetail.map((l) => {
+      const { row } = inputLine(l);
+      const item = ctx.world.catalog.get(l.med_list_codg);
+      const split = splitLine(row, item, date);
+      return [l, { split, result: lineResult(split, row, item) }];
+    }));
     // one statement per visit, its lines in the order sent
-    for (const [mdtrtId, lines] of byVisit) await storeFeeLines(ctx, mdtrtId, lines.map((l) => ({ l, split: split.get(l)! })));
-    return { result: input.feedetail.map((l) => lineResult(split.get(l)!, inputLine(l).row, ctx.world.catalog.get(l.med_list_codg))) };
+    for (const [mdtrtId, lines] of byVisit) await storeFeeLines(ctx, mdtrtId, lines.map((l) => ({ l, split: priced.get(l)!.split })));
+    return { result: input.feedetail.map((l) => priced.get(l)!.result) };
   }),
   '2205': tx('2205', async (ctx, input) => {
     const d = input.data;
